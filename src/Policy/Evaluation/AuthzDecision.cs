@@ -1,0 +1,10 @@
+namespace Mesh.Policy;
+
+/// <summary>The outcome of one authorization check, naming the deciding policy and rule when there is one.</summary>
+/// <param name="Policy">"namespace/name" of the deciding policy, or null when no single policy decided.</param>
+/// <param name="Rule">0-based index of the deciding rule in that policy, or null.</param>
+/// <param name="Reason">Plain words for logs and auditors.</param>
+public sealed record AuthzDecision(DecisionKind Decision, string? Policy, int? Rule, string Reason)
+{
+    public bool Allowed => Decision == DecisionKind.Allow;
+}

@@ -1,0 +1,7 @@
+namespace Mesh.Policy;
+
+public enum DecisionKind
+{
+    Allow,
+    Deny,
+}

@@ -1,0 +1,128 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Mesh.Policy.Loading;
+
+/// <summary>Reads one YAML document into an AuthorizationPolicy definition, or reports why it cannot.</summary>
+internal static class DocumentReader
+{
+    private const string Kind = "AuthorizationPolicy";
+    private const string DryRunAnnotation = "istio.io/dry-run";
+    private static readonly string[] ApiVersions = ["security.istio.io/v1", "security.istio.io/v1beta1"];
+
+    /// <returns>The definition, or null when the document had errors (all of them reported).</returns>
+    public static PolicyDefinition? Read(YamlNode root, ErrorSink errors)
+    {
+        if (root is not YamlMappingNode map)
+        {
+            errors.At(root, $"a policy document must be a mapping with apiVersion, kind, metadata and spec");
+            return null;
+        }
+
+        var before = errors.Count;
+        if (!IsAuthorizationPolicy(map, errors))
+        {
+            return null;
+        }
+
+        var fields = YamlNodes.Fields(map, FieldSet.Document, errors);
+        var (name, ns) = fields.TryGetValue("metadata", out var metadata)
+            ? ReadMetadata(metadata.Value, errors)
+            : Missing(map, "metadata", errors);
+        var spec = fields.TryGetValue("spec", out var specNode) ? SpecReader.Read(specNode.Value, errors) : SpecReader.AllowNothing;
+
+        if (errors.Count > before || name is null || ns is null)
+        {
+            return null;
+        }
+
+        return new PolicyDefinition(ns, name, spec.Action, spec.MatchLabels, spec.Rules, errors.Locate(metadata.Value));
+    }
+
+    /// <summary>Checks kind and apiVersion first: the fields of other kinds mean nothing to this reader.</summary>
+    private static bool IsAuthorizationPolicy(YamlMappingNode map, ErrorSink errors)
+    {
+        var kindNode = Child(map, "kind");
+        var kind = kindNode is null ? null : YamlNodes.Text(kindNode, "kind", errors);
+        if (kindNode is null)
+        {
+            errors.At(map, $"missing 'kind'; expected 'kind: {Kind}'");
+            return false;
+        }
+
+        if (kind is null)
+        {
+            return false;
+        }
+
+        if (kind != Kind)
+        {
+            errors.At(kindNode, $"kind {kind} is not supported yet; only {Kind} is");
+            return false;
+        }
+
+        var versionNode = Child(map, "apiVersion");
+        if (versionNode is null)
+        {
+            errors.At(map, $"missing 'apiVersion'; expected 'apiVersion: {ApiVersions[0]}'");
+            return false;
+        }
+
+        var version = YamlNodes.Text(versionNode, "apiVersion", errors);
+        if (version is not null && !ApiVersions.Contains(version))
+        {
+            errors.At(versionNode, $"apiVersion '{version}' is not supported for {Kind}; use {ApiVersions[0]} or {ApiVersions[1]}");
+        }
+
+        return version is not null;
+    }
+
+    private static (string? Name, string? Namespace) ReadMetadata(YamlNode node, ErrorSink errors)
+    {
+        if (YamlNodes.Mapping(node, "metadata", errors) is not { } map)
+        {
+            return (null, null);
+        }
+
+        var fields = YamlNodes.Fields(map, FieldSet.Metadata, errors);
+        var name = fields.TryGetValue("name", out var n) ? YamlNodes.Text(n.Value, "metadata.name", errors) : Missing(map, "metadata.name", errors).Name;
+        var ns = fields.TryGetValue("namespace", out var s)
+            ? YamlNodes.Text(s.Value, "metadata.namespace", errors)
+            : Missing(map, "metadata.namespace", errors, "; policies without a namespace would silently land in 'default'").Name;
+        if (fields.TryGetValue("annotations", out var annotations))
+        {
+            CheckAnnotations(annotations.Value, errors);
+        }
+
+        return (name, ns);
+    }
+
+    /// <summary>
+    /// Annotations are ignored except istio.io/dry-run: ignoring it would enforce a policy its author
+    /// only meant to observe (a dry-run "allow all" would open the workload), so it is refused.
+    /// </summary>
+    private static void CheckAnnotations(YamlNode node, ErrorSink errors)
+    {
+        if (YamlNodes.Mapping(node, "metadata.annotations", errors) is not { } map)
+        {
+            return;
+        }
+
+        foreach (var (key, value) in map.Children)
+        {
+            if (key is YamlScalarNode { Value: DryRunAnnotation }
+                && !(value is YamlScalarNode { Value: { } v } && v.Equals("false", StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.At(key, $"annotation '{DryRunAnnotation}' is not supported yet; remove it to enforce the policy, or keep the policy out of this directory");
+            }
+        }
+    }
+
+    private static (string? Name, string? Namespace) Missing(YamlMappingNode parent, string field, ErrorSink errors, string why = "")
+    {
+        errors.At(parent, $"missing '{field}'{why}");
+        return (null, null);
+    }
+
+    private static YamlNode? Child(YamlMappingNode map, string key) =>
+        map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+}
