@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Mesh.Ca;
+
+/// <summary>One line of the issuance audit log; refusals are recorded as well as grants.</summary>
+internal sealed record AuditRecord(
+    [property: JsonPropertyName("time")] DateTimeOffset Time,
+    [property: JsonPropertyName("caller_node")] string? CallerNode,
+    [property: JsonPropertyName("requested_identity")] string RequestedIdentity,
+    [property: JsonPropertyName("result")] string Result,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("refusal_reason")] string? RefusalReason,
+    [property: JsonPropertyName("serial")] string? Serial,
+    [property: JsonPropertyName("not_after")] DateTimeOffset? NotAfter,
+    [property: JsonPropertyName("public_key_sha256")] string? PublicKeySha256);
+
+/// <summary>Append-only JSON-lines audit file.</summary>
+internal sealed class AuditLog : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
+    // Guards _writer: gRPC calls run concurrently and each record must land as one whole line.
+    private readonly Lock _gate = new();
+    private readonly StreamWriter _writer;
+
+    internal AuditLog(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
+        if (!OperatingSystem.IsWindows())
+        {
+            // It names nodes and identities; not secret, but not for every local user either.
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        _writer = new StreamWriter(new FileStream(path, options)) { AutoFlush = true };
+    }
+
+    internal void Write(AuditRecord record)
+    {
+        var line = JsonSerializer.Serialize(record, Json);
+        lock (_gate)
+        {
+            _writer.WriteLine(line);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _writer.Dispose();
+        }
+    }
+}

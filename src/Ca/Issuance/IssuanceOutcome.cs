@@ -1,0 +1,22 @@
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+
+namespace Mesh.Ca;
+
+/// <summary>Closed outcome of one issuance request; the gRPC shell maps it to a response or a status.</summary>
+internal abstract record IssuanceOutcome
+{
+    private IssuanceOutcome()
+    {
+    }
+
+    /// <summary>The authenticated node, when authentication got that far; for the audit log.</summary>
+    public string? Node { get; init; }
+
+    /// <summary>SHA-256 hex of the CSR's SubjectPublicKeyInfo, when the CSR parsed.</summary>
+    public string? PublicKeySha256 { get; init; }
+
+    internal sealed record Issued(X509Certificate2 Leaf) : IssuanceOutcome;
+
+    internal sealed record Refused(StatusCode Status, string Reason) : IssuanceOutcome;
+}

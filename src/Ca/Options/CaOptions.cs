@@ -1,0 +1,27 @@
+using System.Net;
+using Mesh.Identity;
+
+namespace Mesh.Ca;
+
+/// <summary>Immutable CA configuration; runtime state (keys, the listener) lives in <see cref="CaServer"/>.</summary>
+public sealed record CaOptions
+{
+    public required TrustDomain TrustDomain { get; init; }
+
+    /// <summary>Holds the root key (mode 0600), root cert, trust bundle and, by default, the audit log.</summary>
+    public required string StateDir { get; init; }
+
+    /// <summary>Port 0 picks a free port; <see cref="CaServer.Address"/> reports the bound one.</summary>
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 0);
+
+    public TimeSpan DefaultTtl { get; init; } = TimeSpan.FromHours(1);
+
+    public TimeSpan MaxTtl { get; init; } = TimeSpan.FromHours(24);
+
+    public IReadOnlyList<CaNodeGrant> Nodes { get; init; } = [];
+
+    /// <summary>JSON-lines audit of every request; null means StateDir/issuance-audit.log.</summary>
+    public string? AuditLogPath { get; init; }
+
+    internal string ResolvedAuditLogPath => AuditLogPath ?? Path.Combine(StateDir, "issuance-audit.log");
+}
