@@ -1,0 +1,78 @@
+using System.Text;
+using System.Text.Json;
+using Mesh.Agent.Identity;
+using Mesh.Agent.Policy;
+using Mesh.Agent.Telemetry;
+using Mesh.Identity;
+using Microsoft.AspNetCore.Http;
+
+namespace Mesh.Agent.Admin;
+
+/// <summary>The admin listener: liveness, readiness (every served identity has a valid certificate), counters.</summary>
+internal sealed class AdminEndpoints(CredentialStore credentials, IReadOnlyCollection<SpiffeId> identities, PolicyStore policies, AgentMetrics metrics)
+{
+    public Task HandleAsync(HttpContext context) => context.Request.Path.Value switch
+    {
+        "/healthz" => Text(context, 200, "ok\n"),
+        "/ready" => Ready(context),
+        "/stats" => Stats(context),
+        "/metrics" => Prometheus(context),
+        _ => Text(context, 404, "not found; try /healthz, /ready, /stats, /metrics\n"),
+    };
+
+    public IReadOnlyList<SpiffeId> MissingIdentities() => identities.Where(id => !credentials.HasValid(id)).ToList();
+
+    private Task Ready(HttpContext context)
+    {
+        var missing = MissingIdentities();
+        return missing.Count == 0
+            ? Text(context, 200, "ready\n")
+            : Text(context, 503, "not ready: no valid certificate for " + string.Join(", ", missing) + "\n");
+    }
+
+    private Task Stats(HttpContext context)
+    {
+        var stats = new Dictionary<string, long>
+        {
+            ["outbound_tls_handshakes"] = metrics.OutboundTlsHandshakes,
+            ["outbound_tls_handshake_failures"] = metrics.OutboundTlsHandshakeFailures,
+            ["inbound_tls_handshakes"] = metrics.InboundTlsHandshakes,
+            ["outbound_connections"] = metrics.OutboundConnections,
+            ["authz_allow"] = metrics.Allowed,
+            ["authz_deny"] = metrics.Denied,
+            ["policies"] = policies.Current.Count,
+        };
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(stats, AdminJsonContext.Default.DictionaryStringInt64));
+    }
+
+    private Task Prometheus(HttpContext context)
+    {
+        var sb = new StringBuilder();
+        void Counter(string name, string help, long value, string labels = "")
+        {
+            sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            sb.Append("# TYPE ").Append(name).Append(" counter\n");
+            sb.Append(name).Append(labels).Append(' ').Append(value).Append('\n');
+        }
+        Counter("mesh_outbound_tls_handshakes_total", "Agent-to-agent mTLS handshakes completed as a client.", metrics.OutboundTlsHandshakes);
+        Counter("mesh_outbound_tls_handshake_failures_total", "Agent-to-agent mTLS handshakes that failed.", metrics.OutboundTlsHandshakeFailures);
+        Counter("mesh_inbound_tls_handshakes_total", "Inbound mTLS handshakes with a verified peer SVID.", metrics.InboundTlsHandshakes);
+        Counter("mesh_outbound_connections_total", "App connections and requests accepted by outbound listeners.", metrics.OutboundConnections);
+        sb.Append("# HELP mesh_authz_decisions_total Authorization decisions.\n# TYPE mesh_authz_decisions_total counter\n");
+        sb.Append("mesh_authz_decisions_total{decision=\"allow\"} ").Append(metrics.Allowed).Append('\n');
+        sb.Append("mesh_authz_decisions_total{decision=\"deny\"} ").Append(metrics.Denied).Append('\n');
+        context.Response.ContentType = "text/plain; version=0.0.4";
+        return context.Response.WriteAsync(sb.ToString());
+    }
+
+    private static Task Text(HttpContext context, int status, string body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain";
+        return context.Response.WriteAsync(body);
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, long>))]
+internal sealed partial class AdminJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

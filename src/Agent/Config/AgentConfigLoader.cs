@@ -1,0 +1,215 @@
+using System.Net;
+using Mesh.Identity;
+
+namespace Mesh.Agent.Config;
+
+/// <summary>Turns an agent config file into validated <see cref="AgentOptions"/>, reporting every problem at once.</summary>
+public static class AgentConfigLoader
+{
+    public static AgentOptions Load(string path)
+    {
+        var file = ConfigFiles.Read<AgentConfigFile>(path);
+        var errors = new List<string>();
+
+        if (string.IsNullOrWhiteSpace(file.Node))
+        {
+            errors.Add("node: required (the name of this node, e.g. node-1)");
+        }
+        TrustDomain? td = null;
+        if (file.TrustDomain is null)
+        {
+            errors.Add("trustDomain: required (e.g. cluster.local)");
+        }
+        else if (!TrustDomain.TryParse(file.TrustDomain, out td, out var tdError))
+        {
+            errors.Add($"trustDomain: {tdError}");
+        }
+
+        CaEndpointOptions? ca = ReadCa(path, file.Ca, errors);
+        var inbound = ConfigFiles.ParseEndpoint(file.Inbound?.Listen, "inbound.listen", errors);
+        var admin = file.Admin?.Listen is null ? null : ConfigFiles.ParseEndpoint(file.Admin.Listen, "admin.listen", errors);
+
+        var workloads = new List<LocalWorkload>();
+        for (var i = 0; i < file.Workloads.Count; i++)
+        {
+            if (td is not null && ReadWorkload(file.Workloads[i], $"workloads[{i}]", td, errors) is { } w)
+            {
+                workloads.Add(w);
+            }
+        }
+        foreach (var dup in workloads.GroupBy(w => w.Key).Where(g => g.Count() > 1))
+        {
+            errors.Add($"workloads: '{dup.Key}' is listed more than once");
+        }
+
+        ServiceRegistry registry = ServiceRegistry.Empty;
+        if (file.Registry is not null)
+        {
+            try
+            {
+                registry = RegistryLoader.Load(ConfigFiles.Resolve(path, file.Registry));
+            }
+            catch (ConfigException e)
+            {
+                errors.Add($"registry: {e.Message}");
+            }
+        }
+
+        var outbound = new List<OutboundListener>();
+        for (var i = 0; i < file.Outbound.Count; i++)
+        {
+            if (ReadOutbound(file.Outbound[i], $"outbound[{i}]", workloads, registry, errors) is { } o)
+            {
+                outbound.Add(o);
+            }
+        }
+
+        if (file.Policies is null)
+        {
+            errors.Add("policies: required (a directory of AuthorizationPolicy YAML files)");
+        }
+        if (file.DecisionLog is null)
+        {
+            errors.Add("decisionLog: required (the file the authorization decision log is appended to)");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigException($"{path}: invalid agent config:\n  " + string.Join("\n  ", errors));
+        }
+
+        return new AgentOptions
+        {
+            Node = file.Node!,
+            TrustDomain = td!,
+            Ca = ca!,
+            PoliciesDir = ConfigFiles.Resolve(path, file.Policies!),
+            RootNamespace = file.RootNamespace ?? "istio-system",
+            DecisionLogPath = ConfigFiles.Resolve(path, file.DecisionLog!),
+            Registry = registry,
+            InboundListen = inbound!,
+            AdminListen = admin,
+            Workloads = workloads,
+            Outbound = outbound,
+        };
+    }
+
+    private static CaEndpointOptions? ReadCa(string path, AgentConfigFile.CaSection? ca, List<string> errors)
+    {
+        if (ca is null)
+        {
+            errors.Add("ca: required (address, rootCert, tokenFile)");
+            return null;
+        }
+        var ok = true;
+        if (!Uri.TryCreate(ca.Address, UriKind.Absolute, out var address) || address.Scheme != Uri.UriSchemeHttps)
+        {
+            errors.Add($"ca.address: '{ca.Address}' must be an https:// URL; the CA is only reached over TLS");
+            ok = false;
+        }
+        if (ca.RootCert is null)
+        {
+            errors.Add("ca.rootCert: required (PEM file with the CA's root certificate)");
+            ok = false;
+        }
+        string? token = null;
+        if (ca.TokenFile is null)
+        {
+            errors.Add("ca.tokenFile: required (file with this node's bootstrap token)");
+            ok = false;
+        }
+        else
+        {
+            try
+            {
+                token = File.ReadAllText(ConfigFiles.Resolve(path, ca.TokenFile)).Trim();
+                if (token.Length == 0)
+                {
+                    errors.Add($"ca.tokenFile: {ca.TokenFile} is empty");
+                    ok = false;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"ca.tokenFile: cannot read {ca.TokenFile}: {e.Message}");
+                ok = false;
+            }
+        }
+        return ok ? new CaEndpointOptions(address!, ConfigFiles.Resolve(path, ca.RootCert!), token!) : null;
+    }
+
+    private static LocalWorkload? ReadWorkload(AgentConfigFile.WorkloadSection w, string at, TrustDomain td, List<string> errors)
+    {
+        var before = errors.Count;
+        if (string.IsNullOrWhiteSpace(w.Name)) errors.Add($"{at}.name: required");
+        if (string.IsNullOrWhiteSpace(w.Namespace)) errors.Add($"{at}.namespace: required");
+        if (string.IsNullOrWhiteSpace(w.ServiceAccount)) errors.Add($"{at}.serviceAccount: required");
+        if (!IPAddress.TryParse(w.Address, out var address))
+        {
+            errors.Add($"{at}.address: '{w.Address}' is not an IP address (the address the workload listens on)");
+        }
+        var ports = new List<WorkloadPort>();
+        for (var i = 0; i < w.Ports.Count; i++)
+        {
+            var p = w.Ports[i];
+            if (p.Port is < 1 or > 65535) errors.Add($"{at}.ports[{i}].port: {p.Port} is not a port number 1-65535");
+            if (ConfigFiles.ParseProtocol(p.Protocol, $"{at}.ports[{i}].protocol", errors) is { } proto)
+            {
+                ports.Add(new WorkloadPort(p.Port, proto));
+            }
+        }
+        SpiffeId? id = null;
+        if (errors.Count == before)
+        {
+            try
+            {
+                id = SpiffeId.ForWorkload(td, w.Namespace!, w.ServiceAccount!);
+            }
+            catch (FormatException e)
+            {
+                errors.Add($"{at}: namespace/serviceAccount do not form a valid SPIFFE ID: {e.Message}");
+            }
+        }
+        if (errors.Count != before || id is null)
+        {
+            return null;
+        }
+        return new LocalWorkload
+        {
+            Name = w.Name!,
+            Namespace = w.Namespace!,
+            ServiceAccount = w.ServiceAccount!,
+            Labels = w.Labels,
+            Address = address!,
+            Ports = ports,
+            Identity = id,
+        };
+    }
+
+    private static OutboundListener? ReadOutbound(AgentConfigFile.OutboundSection o, string at, List<LocalWorkload> workloads, ServiceRegistry registry, List<string> errors)
+    {
+        var listen = ConfigFiles.ParseEndpoint(o.Listen, $"{at}.listen", errors);
+        var source = workloads.FirstOrDefault(w => w.Key == o.From);
+        if (source is null)
+        {
+            errors.Add($"{at}.from: '{o.From}' is not a workload of this node; name one as namespace/name");
+        }
+        var colon = o.To?.LastIndexOf(':') ?? -1;
+        if (o.To is null || colon <= 0 || !int.TryParse(o.To.AsSpan(colon + 1), out var port))
+        {
+            errors.Add($"{at}.to: '{o.To}' must be service:port as named in the registry");
+            return null;
+        }
+        var name = o.To[..colon];
+        var service = registry.Find(name);
+        if (service is null)
+        {
+            errors.Add($"{at}.to: service '{name}' is not in the registry");
+        }
+        else if (service.FindPort(port) is null)
+        {
+            errors.Add($"{at}.to: service '{name}' has no port {port}");
+        }
+        return listen is null || source is null || service is null ? null : new OutboundListener(listen, source, name, port);
+    }
+}

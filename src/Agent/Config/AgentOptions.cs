@@ -1,0 +1,55 @@
+using System.Net;
+using Mesh.Identity;
+
+namespace Mesh.Agent.Config;
+
+/// <summary>Immutable, validated agent configuration. Runtime state lives elsewhere.</summary>
+public sealed record AgentOptions
+{
+    public required string Node { get; init; }
+    public required TrustDomain TrustDomain { get; init; }
+    public required CaEndpointOptions Ca { get; init; }
+    public required string PoliciesDir { get; init; }
+    public string RootNamespace { get; init; } = "istio-system";
+    public required string DecisionLogPath { get; init; }
+    public required ServiceRegistry Registry { get; init; }
+    public required IPEndPoint InboundListen { get; init; }
+    public IPEndPoint? AdminListen { get; init; }
+    public required IReadOnlyList<LocalWorkload> Workloads { get; init; }
+    public IReadOnlyList<OutboundListener> Outbound { get; init; } = [];
+}
+
+public sealed record CaEndpointOptions(Uri Address, string RootCertPath, string BootstrapToken);
+
+public enum PortProtocol { Tcp, Http }
+
+public sealed record WorkloadPort(int Port, PortProtocol Protocol);
+
+/// <summary>A workload this agent serves: it presents the workload's SVID and forwards to its address.</summary>
+public sealed record LocalWorkload
+{
+    public required string Name { get; init; }
+    public required string Namespace { get; init; }
+    public required string ServiceAccount { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public required IPAddress Address { get; init; }
+    public required IReadOnlyList<WorkloadPort> Ports { get; init; }
+    public required SpiffeId Identity { get; init; }
+
+    public string Key => $"{Namespace}/{Name}";
+
+    public WorkloadPort? FindPort(int port)
+    {
+        foreach (var p in Ports)
+        {
+            if (p.Port == port)
+            {
+                return p;
+            }
+        }
+        return null;
+    }
+}
+
+/// <summary>An explicitly configured outbound listener: an app connects here to reach one service port.</summary>
+public sealed record OutboundListener(IPEndPoint Listen, LocalWorkload Source, string Service, int ServicePort);

@@ -1,0 +1,66 @@
+using System.Net;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Mesh.Agent.Config;
+
+/// <summary>Reads YAML config files strictly: unknown fields are errors, positions are reported as file:line:col.</summary>
+internal static class ConfigFiles
+{
+    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
+        .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .Build();
+
+    public static T Read<T>(string path) where T : new()
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"{path}: cannot read: {e.Message}");
+        }
+        try
+        {
+            return Deserializer.Deserialize<T>(text) ?? new T();
+        }
+        catch (YamlException e)
+        {
+            var inner = e.InnerException is { } i && i is not YamlException ? $" ({i.Message})" : "";
+            throw new ConfigException($"{path}:{e.Start.Line}:{e.Start.Column}: {e.Message}{inner}");
+        }
+    }
+
+    public static string Resolve(string baseFile, string path) =>
+        Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(baseFile))!);
+
+    public static IPEndPoint? ParseEndpoint(string? value, string field, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add($"{field}: required (an address like 127.0.0.1:15001)");
+            return null;
+        }
+        if (!IPEndPoint.TryParse(value, out var ep) || ep.Port == 0 && !value.EndsWith(":0", StringComparison.Ordinal))
+        {
+            errors.Add($"{field}: '{value}' is not an IP:port address (for example 127.0.0.1:15001 or [::1]:15001)");
+            return null;
+        }
+        return ep;
+    }
+
+    public static Config.PortProtocol? ParseProtocol(string? value, string field, List<string> errors)
+    {
+        switch (value?.ToLowerInvariant())
+        {
+            case "tcp": return PortProtocol.Tcp;
+            case "http": return PortProtocol.Http;
+            default:
+                errors.Add($"{field}: protocol '{value}' is not supported; use tcp or http");
+                return null;
+        }
+    }
+}

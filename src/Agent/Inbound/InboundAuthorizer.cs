@@ -1,0 +1,44 @@
+using Mesh.Agent.Config;
+using Mesh.Agent.Policy;
+using Mesh.Agent.Telemetry;
+using Mesh.Identity;
+using Mesh.Policy;
+
+namespace Mesh.Agent.Inbound;
+
+/// <summary>Asks the current policy snapshot about one connection or request and writes the decision to the decision log.</summary>
+internal sealed class InboundAuthorizer(PolicyStore policies, IDecisionLog log, AgentMetrics metrics, TimeProvider time)
+{
+    public (AuthzDecision Decision, string Id) Authorize(SpiffeId? peer, LocalWorkload workload, int port, AuthzProtocol protocol, string? method, string? path, string tls)
+    {
+        var decision = policies.Current.Evaluate(new AuthzRequest
+        {
+            SourcePrincipal = peer?.Principal,
+            DestinationNamespace = workload.Namespace,
+            DestinationLabels = workload.Labels,
+            DestinationPort = port,
+            Protocol = protocol,
+            Method = method,
+            Path = path,
+        });
+        var id = Guid.CreateVersion7().ToString("N");
+        log.Write(new DecisionRecord
+        {
+            Time = time.GetUtcNow(),
+            Id = id,
+            SourcePrincipal = peer?.ToString(),
+            DestinationWorkload = workload.Key,
+            DestinationPort = port,
+            Protocol = protocol == AuthzProtocol.Http ? "http" : "tcp",
+            Method = method,
+            Path = path,
+            Decision = decision.Allowed ? "ALLOW" : "DENY",
+            Policy = decision.Policy,
+            Rule = decision.Rule,
+            Reason = decision.Reason,
+            Tls = tls,
+        });
+        metrics.Decision(decision.Allowed);
+        return (decision, id);
+    }
+}

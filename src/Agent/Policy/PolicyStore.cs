@@ -1,0 +1,84 @@
+using Mesh.Policy;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Agent.Policy;
+
+/// <summary>
+/// Holds the current policy snapshot and reloads it when the directory changes. A reload with errors is
+/// rejected as a whole: the agent keeps enforcing the last good snapshot and logs every error.
+/// </summary>
+public sealed partial class PolicyStore : IDisposable
+{
+    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(250);
+
+    private readonly string _dir;
+    private readonly PolicyLoaderOptions _options;
+    private readonly ILogger _logger;
+    private readonly FileSystemWatcher? _watcher;
+    private readonly Timer _reloadTimer;
+    private PolicySet _current;
+
+    private PolicyStore(string dir, PolicyLoaderOptions options, PolicySet initial, ILogger logger, bool watch)
+    {
+        _dir = dir;
+        _options = options;
+        _logger = logger;
+        _current = initial;
+        _reloadTimer = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+        if (watch)
+        {
+            _watcher = new FileSystemWatcher(dir) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+            _watcher.Changed += (_, _) => ScheduleReload();
+            _watcher.Created += (_, _) => ScheduleReload();
+            _watcher.Deleted += (_, _) => ScheduleReload();
+            _watcher.Renamed += (_, _) => ScheduleReload();
+            _watcher.EnableRaisingEvents = true;
+        }
+    }
+
+    /// <summary>Loads the directory; with errors the agent must not start (it would otherwise enforce a policy nobody wrote).</summary>
+    public static PolicyStore Open(string dir, PolicyLoaderOptions options, ILogger logger, bool watch = true)
+    {
+        var result = PolicyLoader.LoadDirectory(dir, options);
+        if (!result.Ok)
+        {
+            throw new Config.ConfigException($"policies in {dir} are invalid:\n  " + string.Join("\n  ", result.Errors));
+        }
+        LogLoaded(logger, result.Policies!.Count, dir);
+        return new PolicyStore(dir, options, result.Policies!, logger, watch);
+    }
+
+    public PolicySet Current => Volatile.Read(ref _current);
+
+    /// <summary>Counts successful reloads; tests and operators use it to see that a change took effect.</summary>
+    public int Generation { get; private set; }
+
+    private void ScheduleReload() => _reloadTimer.Change(Debounce, Timeout.InfiniteTimeSpan);
+
+    /// <summary>Loads the directory again; returns false (keeping the current snapshot) when it has errors.</summary>
+    public bool Reload()
+    {
+        var result = PolicyLoader.LoadDirectory(_dir, _options);
+        if (!result.Ok)
+        {
+            LogReloadRejected(_logger, _dir, result.Errors.Count, string.Join("; ", result.Errors));
+            return false;
+        }
+        Volatile.Write(ref _current, result.Policies!);
+        Generation++;
+        LogLoaded(_logger, result.Policies!.Count, _dir);
+        return true;
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _reloadTimer.Dispose();
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Loaded {Count} authorization policies from {Dir}")]
+    private static partial void LogLoaded(ILogger logger, int count, string dir);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Policy reload from {Dir} rejected, {Count} errors; still enforcing the last good policies: {Errors}")]
+    private static partial void LogReloadRejected(ILogger logger, string dir, int count, string errors);
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics.Metrics;
+
+namespace Mesh.Agent.Telemetry;
+
+/// <summary>
+/// The agent's counters, published through System.Diagnostics.Metrics (meter "Mesh.Agent", readable with dotnet-counters)
+/// and kept as plain totals for the admin endpoint's /stats and /metrics.
+/// </summary>
+public sealed class AgentMetrics : IDisposable
+{
+    public const string MeterName = "Mesh.Agent";
+
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _outboundHandshakes;
+    private readonly Counter<long> _outboundHandshakeFailures;
+    private readonly Counter<long> _inboundHandshakes;
+    private readonly Counter<long> _decisions;
+    private long _outboundHandshakeTotal;
+    private long _outboundHandshakeFailureTotal;
+    private long _inboundHandshakeTotal;
+    private long _outboundConnections;
+    private long _allowTotal;
+    private long _denyTotal;
+
+    public AgentMetrics()
+    {
+        _outboundHandshakes = _meter.CreateCounter<long>("mesh.outbound.tls_handshakes", description: "Agent-to-agent mTLS handshakes this agent completed as a client");
+        _outboundHandshakeFailures = _meter.CreateCounter<long>("mesh.outbound.tls_handshake_failures", description: "Agent-to-agent mTLS handshakes that failed, including peers with an unexpected identity");
+        _inboundHandshakes = _meter.CreateCounter<long>("mesh.inbound.tls_handshakes", description: "mTLS handshakes accepted from peers with a verified SVID");
+        _decisions = _meter.CreateCounter<long>("mesh.authz.decisions", description: "Authorization decisions, tagged by decision");
+        _meter.CreateObservableCounter("mesh.outbound.connections", () => Volatile.Read(ref _outboundConnections), description: "App connections and requests accepted by outbound listeners");
+    }
+
+    public long OutboundTlsHandshakes => Volatile.Read(ref _outboundHandshakeTotal);
+    public long OutboundTlsHandshakeFailures => Volatile.Read(ref _outboundHandshakeFailureTotal);
+    public long InboundTlsHandshakes => Volatile.Read(ref _inboundHandshakeTotal);
+    public long OutboundConnections => Volatile.Read(ref _outboundConnections);
+    public long Allowed => Volatile.Read(ref _allowTotal);
+    public long Denied => Volatile.Read(ref _denyTotal);
+
+    public void OutboundHandshake()
+    {
+        Interlocked.Increment(ref _outboundHandshakeTotal);
+        _outboundHandshakes.Add(1);
+    }
+
+    public void OutboundHandshakeFailed()
+    {
+        Interlocked.Increment(ref _outboundHandshakeFailureTotal);
+        _outboundHandshakeFailures.Add(1);
+    }
+
+    public void InboundHandshake()
+    {
+        Interlocked.Increment(ref _inboundHandshakeTotal);
+        _inboundHandshakes.Add(1);
+    }
+
+    public void OutboundConnection() => Interlocked.Increment(ref _outboundConnections);
+
+    public void Decision(bool allowed)
+    {
+        Interlocked.Increment(ref allowed ? ref _allowTotal : ref _denyTotal);
+        _decisions.Add(1, new KeyValuePair<string, object?>("decision", allowed ? "allow" : "deny"));
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
