@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Mesh.Policy;
+
+namespace Mesh.Cli.Commands;
+
+internal static class PolicyCommands
+{
+    public const int DenyExitCode = 3;
+
+    public static Command Create()
+    {
+        var lintDir = new Argument<DirectoryInfo>("dir") { Description = "Directory of policy YAML files" };
+        var lint = new Command("lint", "Check every policy file; print each error as file:line:col: message. Exit 1 if any.") { lintDir };
+        lint.SetAction(parse =>
+        {
+            var result = PolicyLoader.LoadDirectory(parse.GetValue(lintDir)!.FullName);
+            foreach (var error in result.Errors)
+            {
+                Console.Out.WriteLine(error.ToString());
+            }
+            if (!result.Ok)
+            {
+                Console.Error.WriteLine($"mesh: {result.Errors.Count} error(s) in policies");
+                return CliErrors.Failure;
+            }
+            Console.Out.WriteLine($"ok: {result.Policies!.Count} policies");
+            return 0;
+        });
+
+        var policiesDir = new Option<DirectoryInfo>("--policies") { Description = "Directory of policy YAML files", Required = true };
+        var requestFile = new Option<string>("--request") { Description = "Request JSON file with Istio attribute names, or - for stdin", Required = true };
+        var eval = new Command("eval", "Decide one request against the policies. Exit 0 for ALLOW, 3 for DENY.") { policiesDir, requestFile };
+        eval.SetAction(parse =>
+        {
+            var result = PolicyLoader.LoadDirectory(parse.GetValue(policiesDir)!.FullName);
+            if (!result.Ok)
+            {
+                return CliErrors.Fail($"policies are invalid; run 'mesh policy lint' for all errors. First: {result.Errors[0]}");
+            }
+            var path = parse.GetValue(requestFile)!;
+            AuthzRequest request;
+            try
+            {
+                var json = path == "-" ? Console.In.ReadToEnd() : File.ReadAllText(path);
+                request = EvalRequest.Parse(json);
+            }
+            catch (Exception e) when (e is IOException or JsonException or FormatException or UnauthorizedAccessException)
+            {
+                return CliErrors.Fail($"cannot read request {path}: {e.Message}");
+            }
+            var decision = result.Policies!.Evaluate(request);
+            var output = new JsonObject
+            {
+                ["decision"] = decision.Allowed ? "ALLOW" : "DENY",
+                ["policy"] = decision.Policy,
+                ["rule"] = decision.Rule,
+                ["reason"] = decision.Reason,
+            };
+            Console.Out.WriteLine(output.ToJsonString());
+            return decision.Allowed ? 0 : DenyExitCode;
+        });
+
+        return new Command("policy", "Work with AuthorizationPolicy files") { lint, eval };
+    }
+}

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using Mesh.Cli.Commands;
+
+namespace Mesh.Cli;
+
+internal static class Program
+{
+    private static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("Mesh.Security: a zero-trust mesh node agent with a built-in SPIFFE CA and Istio-compatible policy.")
+        {
+            CaCommands.Create(),
+            AgentCommands.Create(),
+            PolicyCommands.Create(),
+            DemoCommand.Create(),
+        };
+        try
+        {
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Anything a command did not turn into a reason itself still ends as one line and a non-zero exit.
+            return CliErrors.Fail($"{e.GetType().Name}: {e.Message}");
+        }
+    }
+}
