@@ -66,7 +66,7 @@ public sealed partial class AgentHost : IAsyncDisposable
     /// </summary>
     public static async Task<AgentHost> StartAsync(
         AgentOptions options,
-        Action<ILoggingBuilder>? configureLogging = null,
+        Action<ILoggingBuilder> configureLogging,
         TimeProvider? time = null,
         Func<SpiffeId, CancellationToken, Task<IssuedSvid>>? fetchSvid = null,
         CancellationToken ct = default)
@@ -74,7 +74,7 @@ public sealed partial class AgentHost : IAsyncDisposable
         time ??= TimeProvider.System;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        (configureLogging ?? DefaultLogging)(builder.Logging);
+        configureLogging(builder.Logging);
         builder.Services.AddHttpForwarder();
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
@@ -206,18 +206,6 @@ public sealed partial class AgentHost : IAsyncDisposable
         }
         var client = new CaClient(new CaClientOptions(options.Ca.Address, caTrust, options.Ca.BootstrapToken));
         return client.RequestSvidAsync;
-    }
-
-    private static void DefaultLogging(ILoggingBuilder logging)
-    {
-        logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-            o.UseUtcTimestamp = true;
-        });
-        logging.SetMinimumLevel(LogLevel.Information);
-        logging.AddFilter("Microsoft", LogLevel.Warning);
     }
 
     public async ValueTask DisposeAsync()

@@ -16,7 +16,10 @@ public sealed partial class PolicyStore : IDisposable
     private readonly ILogger _logger;
     private readonly FileSystemWatcher? _watcher;
     private readonly Timer _reloadTimer;
+    // Serializes reloads (watcher timer and explicit calls); readers never take it.
+    private readonly Lock _reloadLock = new();
     private PolicySet _current;
+    private int _generation;
 
     private PolicyStore(string dir, PolicyLoaderOptions options, PolicySet initial, ILogger logger, bool watch)
     {
@@ -51,23 +54,26 @@ public sealed partial class PolicyStore : IDisposable
     public PolicySet Current => Volatile.Read(ref _current);
 
     /// <summary>Counts successful reloads; tests and operators use it to see that a change took effect.</summary>
-    public int Generation { get; private set; }
+    public int Generation => Volatile.Read(ref _generation);
 
     private void ScheduleReload() => _reloadTimer.Change(Debounce, Timeout.InfiniteTimeSpan);
 
     /// <summary>Loads the directory again; returns false (keeping the current snapshot) when it has errors.</summary>
     public bool Reload()
     {
-        var result = PolicyLoader.LoadDirectory(_dir, _options);
-        if (!result.Ok)
+        lock (_reloadLock)
         {
-            LogReloadRejected(_logger, _dir, result.Errors.Count, string.Join("; ", result.Errors));
-            return false;
+            var result = PolicyLoader.LoadDirectory(_dir, _options);
+            if (!result.Ok)
+            {
+                LogReloadRejected(_logger, _dir, result.Errors.Count, string.Join("; ", result.Errors));
+                return false;
+            }
+            Volatile.Write(ref _current, result.Policies!);
+            Interlocked.Increment(ref _generation);
+            LogLoaded(_logger, result.Policies!.Count, _dir);
+            return true;
         }
-        Volatile.Write(ref _current, result.Policies!);
-        Generation++;
-        LogLoaded(_logger, result.Policies!.Count, _dir);
-        return true;
     }
 
     public void Dispose()

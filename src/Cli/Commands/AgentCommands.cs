@@ -15,7 +15,7 @@ internal static class AgentCommands
             AgentHost agent;
             try
             {
-                agent = await AgentHost.StartAsync(AgentConfigLoader.Load(parse.GetValue(config)!.FullName), ct: ct).ConfigureAwait(false);
+                agent = await AgentHost.StartAsync(AgentConfigLoader.Load(parse.GetValue(config)!.FullName), ConsoleLogging.Configure, ct: ct).ConfigureAwait(false);
             }
             catch (ConfigException e)
             {

@@ -5,12 +5,18 @@ namespace Mesh.Policy.Evaluation;
 /// <summary>The request attributes rules look at, normalized once per evaluation.</summary>
 internal readonly record struct RequestAttributes(string? Principal, int Port, string? Method, string? Path);
 
-internal sealed class CompiledSource(ValueConstraint principal)
+/// <summary>One entry of a rule's <c>from</c> or <c>to</c> list.</summary>
+internal interface IRequestMatcher
+{
+    bool Matches(in RequestAttributes request);
+}
+
+internal sealed class CompiledSource(ValueConstraint principal) : IRequestMatcher
 {
     public bool Matches(in RequestAttributes request) => principal.Matches(request.Principal);
 }
 
-internal sealed class CompiledOperation(PortConstraint port, ValueConstraint method, ValueConstraint path)
+internal sealed class CompiledOperation(PortConstraint port, ValueConstraint method, ValueConstraint path) : IRequestMatcher
 {
     public bool Matches(in RequestAttributes request) =>
         port.Matches(request.Port) && method.Matches(request.Method) && path.Matches(request.Path);
@@ -24,25 +30,7 @@ internal sealed class CompiledRule(CompiledSource[]? from, CompiledOperation[]? 
 {
     public bool Matches(in RequestAttributes request) => AnyMatches(from, request) && AnyMatches(to, request);
 
-    private static bool AnyMatches(CompiledSource[]? entries, in RequestAttributes request)
-    {
-        if (entries is null)
-        {
-            return true;
-        }
-
-        foreach (var entry in entries)
-        {
-            if (entry.Matches(request))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool AnyMatches(CompiledOperation[]? entries, in RequestAttributes request)
+    private static bool AnyMatches<T>(T[]? entries, in RequestAttributes request) where T : IRequestMatcher
     {
         if (entries is null)
         {
