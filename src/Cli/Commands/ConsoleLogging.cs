@@ -14,5 +14,6 @@ internal static class ConsoleLogging
         });
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("Yarp", LogLevel.Warning);
     }
 }
