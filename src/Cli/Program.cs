@@ -14,9 +14,15 @@ internal static class Program
             PolicyCommands.Create(),
             DemoCommand.Create(),
         };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // One line, as every other failure: the reasons, and where to look.
+            return CliErrors.Fail(string.Join("; ", parsed.Errors.Select(e => e.Message)) + " (see --help)");
+        }
         try
         {
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

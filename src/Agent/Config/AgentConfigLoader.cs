@@ -32,7 +32,8 @@ public static class AgentConfigLoader
         var workloads = new List<LocalWorkload>();
         for (var i = 0; i < file.Workloads.Count; i++)
         {
-            if (td is not null && ReadWorkload(file.Workloads[i], $"workloads[{i}]", td, errors) is { } w)
+            // Checked even when the trust domain is bad, so that every problem is reported at once.
+            if (ReadWorkload(file.Workloads[i], $"workloads[{i}]", td, errors) is { } w)
             {
                 workloads.Add(w);
             }
@@ -55,10 +56,12 @@ public static class AgentConfigLoader
             }
         }
 
+        // Workloads named in the file, valid or not: an outbound listener naming one with errors is not a second error.
+        var declared = file.Workloads.Select(w => $"{w.Namespace}/{w.Name}").ToHashSet(StringComparer.Ordinal);
         var outbound = new List<OutboundListener>();
         for (var i = 0; i < file.Outbound.Count; i++)
         {
-            if (ReadOutbound(file.Outbound[i], $"outbound[{i}]", workloads, registry, errors) is { } o)
+            if (ReadOutbound(file.Outbound[i], $"outbound[{i}]", workloads, declared, registry, errors) is { } o)
             {
                 outbound.Add(o);
             }
@@ -138,7 +141,7 @@ public static class AgentConfigLoader
         return ok ? new CaEndpointOptions(address!, ConfigFiles.Resolve(path, ca.RootCert!), token!) : null;
     }
 
-    private static LocalWorkload? ReadWorkload(AgentConfigFile.WorkloadSection w, string at, TrustDomain td, List<string> errors)
+    private static LocalWorkload? ReadWorkload(AgentConfigFile.WorkloadSection w, string at, TrustDomain? td, List<string> errors)
     {
         var before = errors.Count;
         if (string.IsNullOrWhiteSpace(w.Name)) errors.Add($"{at}.name: required");
@@ -159,13 +162,13 @@ public static class AgentConfigLoader
             }
         }
         SpiffeId? id = null;
-        if (errors.Count == before)
+        if (errors.Count == before && td is not null)
         {
             try
             {
                 id = SpiffeId.ForWorkload(td, w.Namespace!, w.ServiceAccount!);
             }
-            catch (FormatException e)
+            catch (ArgumentException e)
             {
                 errors.Add($"{at}: namespace/serviceAccount do not form a valid SPIFFE ID: {e.Message}");
             }
@@ -186,11 +189,11 @@ public static class AgentConfigLoader
         };
     }
 
-    private static OutboundListener? ReadOutbound(AgentConfigFile.OutboundSection o, string at, List<LocalWorkload> workloads, ServiceRegistry registry, List<string> errors)
+    private static OutboundListener? ReadOutbound(AgentConfigFile.OutboundSection o, string at, List<LocalWorkload> workloads, HashSet<string> declared, ServiceRegistry registry, List<string> errors)
     {
         var listen = ConfigFiles.ParseEndpoint(o.Listen, $"{at}.listen", errors);
         var source = workloads.FirstOrDefault(w => w.Key == o.From);
-        if (source is null)
+        if (source is null && (o.From is null || !declared.Contains(o.From)))
         {
             errors.Add($"{at}.from: '{o.From}' is not a workload of this node; name one as namespace/name");
         }

@@ -17,6 +17,7 @@ public sealed class LogSink : ILoggerProvider
         logging.AddProvider(this);
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("Yarp", LogLevel.Warning);
     }
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
