@@ -3,6 +3,7 @@ using Mesh.Agent.Admin;
 using Mesh.Agent.Config;
 using Mesh.Agent.Identity;
 using Mesh.Agent.Inbound;
+using Mesh.Agent.Net;
 using Mesh.Agent.Outbound;
 using Mesh.Agent.Policy;
 using Mesh.Agent.Telemetry;
@@ -21,8 +22,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Mesh.Agent;
 
 /// <summary>
-/// One running node agent: identity manager, policy store, decision log, and one Kestrel server with the inbound
-/// mTLS listener, the outbound listeners and the admin listener. Built from <see cref="AgentOptions"/>.
+/// One running node agent: identity manager, policy store, decision log, the inbound mTLS listener, the outbound
+/// listeners and the admin listener. Raw TCP listeners are plain socket loops; everything that speaks HTTP
+/// (outbound HTTP listeners, HTTP streams from peers, admin) is one Kestrel server.
 /// </summary>
 public sealed partial class AgentHost : IAsyncDisposable
 {
@@ -33,12 +35,14 @@ public sealed partial class AgentHost : IAsyncDisposable
     private readonly PeerConnectionPool _pool;
     private readonly InboundHandler _inbound;
     private readonly AdminEndpoints _admin;
-    private readonly ListenOptions _inboundListen;
+    private readonly SocketListener _inboundListener;
+    private readonly List<SocketListener> _tcpListeners;
     private readonly ListenOptions? _adminListen;
-    private readonly List<ListenOptions> _outboundListen;
+    private readonly List<Func<IPEndPoint>> _outboundEndpoints;
 
     private AgentHost(WebApplication app, IdentityManager identities, PolicyStore policies, JsonLinesDecisionLog decisionLog, PeerConnectionPool pool,
-        InboundHandler inbound, AdminEndpoints admin, ListenOptions inboundListen, ListenOptions? adminListen, List<ListenOptions> outboundListen, AgentMetrics metrics)
+        InboundHandler inbound, AdminEndpoints admin, SocketListener inboundListener, List<SocketListener> tcpListeners, ListenOptions? adminListen,
+        List<Func<IPEndPoint>> outboundEndpoints, AgentMetrics metrics)
     {
         _app = app;
         _identities = identities;
@@ -47,16 +51,25 @@ public sealed partial class AgentHost : IAsyncDisposable
         _pool = pool;
         _inbound = inbound;
         _admin = admin;
-        _inboundListen = inboundListen;
+        _inboundListener = inboundListener;
+        _tcpListeners = tcpListeners;
         _adminListen = adminListen;
-        _outboundListen = outboundListen;
+        _outboundEndpoints = outboundEndpoints;
         Metrics = metrics;
     }
 
+    /// <summary>
+    /// Run request code on the socket threads instead of hopping to the thread pool. On a 2-core node most of the
+    /// proxy's CPU went to those hops (PERF-NOTES); every handler in the agent is asynchronous and never blocks.
+    /// </summary>
+    public static bool InlineScheduling { get; set; } = Environment.GetEnvironmentVariable("MESH_INLINE_SCHEDULING") != "0";
+
     public AgentMetrics Metrics { get; }
-    public IPEndPoint InboundEndpoint => _inboundListen.IPEndPoint!;
+    public IPEndPoint InboundEndpoint => _inboundListener.LocalEndPoint;
     public IPEndPoint? AdminEndpoint => _adminListen?.IPEndPoint;
-    public IReadOnlyList<IPEndPoint> OutboundEndpoints => _outboundListen.Select(l => l.IPEndPoint!).ToList();
+
+    /// <summary>The outbound listeners' bound addresses, in the order of <see cref="AgentOptions.Outbound"/>.</summary>
+    public IReadOnlyList<IPEndPoint> OutboundEndpoints => _outboundEndpoints.Select(e => e()).ToList();
     public int PolicyGeneration => _policies.Generation;
     public IReadOnlyList<SpiffeId> MissingIdentities() => _admin.MissingIdentities();
 
@@ -72,68 +85,46 @@ public sealed partial class AgentHost : IAsyncDisposable
         CancellationToken ct = default)
     {
         time ??= TimeProvider.System;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        configureLogging(builder.Logging);
+        // The empty builder: no configuration files (and so no file watchers woken by every log write in the working
+        // directory), no default logging, only the Kestrel core. The agent's config is AgentOptions, nothing else.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = InlineScheduling);
+        var muxTransport = new MuxTransport();
+        builder.Services.AddSingleton<IConnectionListenerFactory>(muxTransport);
+        builder.Services.AddLogging(configureLogging);
         builder.Services.AddHttpForwarder();
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         var metrics = new AgentMetrics();
         var credentials = new CredentialStore(options.TrustDomain, time);
         var identities = options.Workloads.Select(w => w.Identity).Distinct().ToList();
-        var bySni = new Dictionary<string, SpiffeId>(StringComparer.Ordinal);
-        foreach (var id in identities)
-        {
-            bySni[SniNames.For(id)] = id;
-        }
-
-        ListenOptions? inboundListen = null;
-        ListenOptions? adminListen = null;
-        var outboundListen = new List<ListenOptions>();
-        InboundTls? inboundTls = null;
-        OutboundTcpProxy? tcpProxy = null;
+        var bySni = identities.ToDictionary(SniNames.For, id => id, StringComparer.Ordinal);
         var routes = options.Outbound.Select(o =>
         {
             var service = options.Registry.Find(o.Service)!;
             return new OutboundRoute(o, service, service.FindPort(o.ServicePort)!);
         }).ToList();
 
+        ListenOptions? adminListen = null;
+        var httpListen = new Dictionary<OutboundRoute, ListenOptions>();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            // Requests between agents use the http scheme over our own TLS stream (see PeerConnectionPool).
-            k.AllowAlternateSchemes = true;
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null;
-            k.Limits.Http2.MaxStreamsPerConnection = 1000;
-            k.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
-            k.Limits.Http2.InitialStreamWindowSize = 1024 * 1024;
-            k.Listen(options.InboundListen, lo =>
+            k.Listen(new MuxEndPoint(), lo =>
             {
-                inboundListen = lo;
-                lo.Protocols = HttpProtocols.Http2;
-                lo.Use(next => ctx => { ListenerRole.Attach(ctx.Items, new ListenerRole.Inbound()); return next(ctx); });
-                // Kestrel reads its options during Build(); the handshake callback finds inboundTls set by then.
-                lo.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.TlsHandshakeCallbackOptions
-                {
-                    OnConnection = context => inboundTls!.OnConnection(context),
-                    HandshakeTimeout = MeshTls.HandshakeTimeout,
-                });
+                lo.Protocols = HttpProtocols.Http1;
+                lo.Use(next => ctx => { ListenerRole.Attach(ctx.Items, new ListenerRole.InboundHttp()); return next(ctx); });
             });
-            foreach (var route in routes)
+            foreach (var route in routes.Where(r => r.Port.Protocol == PortProtocol.Http))
             {
                 k.Listen(route.Listener.Listen, lo =>
                 {
-                    outboundListen.Add(lo);
-                    if (route.Port.Protocol == PortProtocol.Tcp)
-                    {
-                        lo.Run(ctx => tcpProxy!.HandleAsync(ctx, route));
-                    }
-                    else
-                    {
-                        // Plaintext from apps: HTTP/1.1 here; h2c from apps comes with the HTTP data-plane work.
-                        lo.Protocols = HttpProtocols.Http1;
-                        lo.Use(next => ctx => { ListenerRole.Attach(ctx.Items, new ListenerRole.OutboundHttp(route)); return next(ctx); });
-                    }
+                    httpListen[route] = lo;
+                    // Plaintext from apps: HTTP/1.1 here; h2c from apps comes with the HTTP data-plane work.
+                    lo.Protocols = HttpProtocols.Http1;
+                    lo.Use(next => ctx => { ListenerRole.Attach(ctx.Items, new ListenerRole.OutboundHttp(route)); return next(ctx); });
                 });
             }
             if (options.AdminListen is { } adminAt)
@@ -155,16 +146,17 @@ public sealed partial class AgentHost : IAsyncDisposable
         var policies = PolicyStore.Open(options.PoliciesDir, new PolicyLoaderOptions { RootNamespace = options.RootNamespace }, loggers.CreateLogger<PolicyStore>());
         var decisionLog = new JsonLinesDecisionLog(options.DecisionLogPath);
         var pool = new PeerConnectionPool(credentials, metrics, time, loggers.CreateLogger<PeerConnectionPool>());
-        inboundTls = new InboundTls(credentials, bySni, identities.FirstOrDefault() ?? SpiffeId.ForWorkload(options.TrustDomain, "none", "none"), metrics, time, loggers.CreateLogger<InboundTls>());
-        tcpProxy = new OutboundTcpProxy(pool, metrics, loggers.CreateLogger<OutboundTcpProxy>());
+        var inboundTls = new InboundTls(credentials, bySni, identities.FirstOrDefault() ?? SpiffeId.ForWorkload(options.TrustDomain, "none", "none"), metrics, time, loggers.CreateLogger<InboundTls>());
+        var tcpProxy = new OutboundTcpProxy(pool, metrics, loggers.CreateLogger<OutboundTcpProxy>());
         var httpProxy = new OutboundHttpProxy(forwarder, pool, metrics, loggers.CreateLogger<OutboundHttpProxy>());
         var authorizer = new InboundAuthorizer(policies, decisionLog, metrics, time);
-        var inbound = new InboundHandler(new LocalWorkloads(options.Workloads), authorizer, forwarder, loggers.CreateLogger<InboundHandler>());
+        var inbound = new InboundHandler(new LocalWorkloads(options.Workloads), authorizer, forwarder, muxTransport, loggers.CreateLogger<InboundHandler>());
+        var inboundListener = new InboundListener(inboundTls, inbound, loggers.CreateLogger<InboundListener>());
         var admin = new AdminEndpoints(credentials, identities, policies, metrics);
 
         app.Run(context => ListenerRole.From(context) switch
         {
-            ListenerRole.Inbound => inbound.HandleAsync(context),
+            ListenerRole.InboundHttp => inbound.HandleHttpAsync(context),
             ListenerRole.OutboundHttp o => httpProxy.HandleAsync(context, o.Route),
             ListenerRole.Admin => admin.HandleAsync(context),
             _ => Results.StatusCode(500).ExecuteAsync(context),
@@ -173,10 +165,28 @@ public sealed partial class AgentHost : IAsyncDisposable
         fetchSvid ??= CreateCaFetcher(options);
         var identityManager = new IdentityManager(identities, fetchSvid, credentials, time, loggers.CreateLogger<IdentityManager>());
         await app.StartAsync(ct).ConfigureAwait(false);
+        var listenerLogger = loggers.CreateLogger<SocketListener>();
+        var inboundSocket = SocketListener.Start(options.InboundListen, inboundListener.HandleAsync, listenerLogger);
+        var tcpListeners = new List<SocketListener>();
+        var outboundEndpoints = new List<Func<IPEndPoint>>();
+        foreach (var route in routes)
+        {
+            if (route.Port.Protocol == PortProtocol.Tcp)
+            {
+                var listener = SocketListener.Start(route.Listener.Listen, (socket, token) => tcpProxy.HandleAsync(socket, route, token), listenerLogger);
+                tcpListeners.Add(listener);
+                outboundEndpoints.Add(() => listener.LocalEndPoint);
+            }
+            else
+            {
+                var lo = httpListen[route];
+                outboundEndpoints.Add(() => lo.IPEndPoint!);
+            }
+        }
         // Certificates are fetched in the background; until each arrives its handshakes fail closed.
         _ = identityManager.StartAsync(CancellationToken.None);
-        LogStarted(logger, options.Node, inboundListen!.IPEndPoint!.ToString(), identities.Count, outboundListen.Count);
-        return new AgentHost(app, identityManager, policies, decisionLog, pool, inbound, admin, inboundListen, adminListen, outboundListen, metrics);
+        LogStarted(logger, options.Node, inboundSocket.LocalEndPoint.ToString(), identities.Count, routes.Count);
+        return new AgentHost(app, identityManager, policies, decisionLog, pool, inbound, admin, inboundSocket, tcpListeners, adminListen, outboundEndpoints, metrics);
     }
 
     /// <summary>Waits until every identity this node serves has a valid certificate.</summary>
@@ -210,11 +220,16 @@ public sealed partial class AgentHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _inboundListener.DisposeAsync().ConfigureAwait(false);
+        foreach (var listener in _tcpListeners)
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
         await _app.StopAsync().ConfigureAwait(false);
         await _identities.DisposeAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        await _pool.DisposeAsync().ConfigureAwait(false);
         await _decisionLog.DisposeAsync().ConfigureAwait(false);
-        _pool.Dispose();
         _inbound.Dispose();
         _policies.Dispose();
         Metrics.Dispose();

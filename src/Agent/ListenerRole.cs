@@ -14,7 +14,8 @@ internal abstract record ListenerRole
     public static ListenerRole? From(HttpContext context) =>
         context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ItemKey, out var value) == true ? value as ListenerRole : null;
 
-    public sealed record Inbound : ListenerRole;
+    /// <summary>HTTP streams accepted from peer agents (through the mux transport).</summary>
+    public sealed record InboundHttp : ListenerRole;
 
     public sealed record Admin : ListenerRole;
 

@@ -5,8 +5,17 @@ namespace Mesh.Cli;
 
 internal static class Program
 {
+    private const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private static async Task<int> Main(string[] args)
     {
+        // Socket completions run on the event-loop threads instead of hopping to the thread pool: on a 2-core node
+        // those hops were most of a proxy's CPU (PERF-NOTES). Read once, when the first socket is created, so it is
+        // set here before anything else; DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 turns it off.
+        if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineCompletions, "1");
+        }
         var root = new RootCommand("Mesh.Security: a zero-trust mesh node agent with a built-in SPIFFE CA and Istio-compatible policy.")
         {
             CaCommands.Create(),

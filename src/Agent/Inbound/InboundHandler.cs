@@ -2,23 +2,26 @@ using System.Net;
 using System.Net.Sockets;
 using Mesh.Agent.Config;
 using Mesh.Agent.Tunnel;
+using Mesh.Agent.Tunnel.Mux;
 using Mesh.Policy;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Mesh.Agent.Inbound;
 
 /// <summary>
-/// Handles each stream a peer agent opens: finds the local workload it names, authorizes it with the peer's
-/// verified SPIFFE ID, and on ALLOW relays a TCP stream or forwards an HTTP request to the workload.
-/// DENY is a 403 (`RBAC: access denied` for HTTP; for TCP the client agent closes the app's connection).
+/// Handles each stream a peer agent opens: finds the local workload it names, and
+/// - for TCP, authorizes the connection with the peer's verified SPIFFE ID and relays it to the workload;
+/// - for HTTP, hands the stream to Kestrel, and authorizes and forwards each request (<see cref="HandleHttpAsync"/>).
+/// DENY refuses the stream with 403 (TCP: the client agent closes the app's connection) or answers the request
+/// with `403 RBAC: access denied` (HTTP).
 /// </summary>
 internal sealed partial class InboundHandler(
     LocalWorkloads workloads,
     InboundAuthorizer authorizer,
     IHttpForwarder forwarder,
+    MuxTransport httpStreams,
     ILogger<InboundHandler> logger) : IDisposable
 {
     private static readonly TimeSpan BackendConnectTimeout = TimeSpan.FromSeconds(10);
@@ -34,67 +37,70 @@ internal sealed partial class InboundHandler(
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
     });
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>Called by the connection's read loop for each OPEN; must not throw.</summary>
+    public async Task OpenAsync(InboundConnection connection, MuxStream stream, OpenRequest request, CancellationToken ct)
     {
-        var connection = InboundConnection.From(context);
-        if (connection?.Peer is null)
+        try
         {
-            // Unreachable when the handshake worked; fail closed if it is ever reached.
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            return;
-        }
-        if (!IPEndPoint.TryParse(context.Request.Headers[TunnelProtocol.DestinationHeader].ToString(), out var destination))
-        {
-            await RejectAsync(context, StatusCodes.Status400BadRequest, $"missing or malformed {TunnelProtocol.DestinationHeader} header").ConfigureAwait(false);
-            return;
-        }
-        if (!workloads.TryFind(destination, out var workload, out var port))
-        {
-            await RejectAsync(context, StatusCodes.Status404NotFound, $"{destination} is not a workload port served by this agent").ConfigureAwait(false);
-            return;
-        }
-        if (!workload.Identity.Equals(connection.LocalIdentity))
-        {
-            // The client verified it was talking to another identity; it must not reach this workload on that connection.
-            await RejectAsync(context, StatusCodes.Status421MisdirectedRequest, $"{destination} belongs to {workload.Identity}, not {connection.LocalIdentity}").ConfigureAwait(false);
-            return;
-        }
-
-        var connect = context.Features.Get<IHttpExtendedConnectFeature>();
-        if (connect is { IsExtendedConnect: true })
-        {
-            if (connect.Protocol != TunnelProtocol.ConnectTcp)
+            var destination = request.Destination;
+            if (!workloads.TryFind(destination, out var workload, out var port))
             {
-                await RejectAsync(context, StatusCodes.Status501NotImplemented, $"CONNECT protocol '{connect.Protocol}' is not supported").ConfigureAwait(false);
+                LogRefused(logger, connection.Peer!.ToString(), destination.ToString(), "not a workload port served by this agent");
+                await stream.Connection.RefuseAsync(stream, OpenResult.NotFound, "").ConfigureAwait(false);
+                return;
+            }
+            if (!workload.Identity.Equals(connection.LocalIdentity))
+            {
+                // The client verified it was talking to another identity; it must not reach this workload on that connection.
+                LogRefused(logger, connection.Peer!.ToString(), destination.ToString(), $"belongs to {workload.Identity}, not {connection.LocalIdentity}");
+                await stream.Connection.RefuseAsync(stream, OpenResult.Misdirected, "").ConfigureAwait(false);
+                return;
+            }
+            if (request.Protocol == StreamProtocol.Http)
+            {
+                await AcceptHttpAsync(connection, stream, workload, port, destination).ConfigureAwait(false);
                 return;
             }
             // A raw stream is authorized as TCP even on an HTTP port: Istio's fail-safe projection then applies.
-            await RelayTcpAsync(context, connect, connection, workload, destination).ConfigureAwait(false);
-            return;
+            await RelayTcpAsync(connection, stream, workload, destination, ct).ConfigureAwait(false);
         }
-        if (port.Protocol != PortProtocol.Http)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
-            await RejectAsync(context, StatusCodes.Status400BadRequest, $"port {port.Port} is declared tcp; open a {TunnelProtocol.ConnectTcp} stream").ConfigureAwait(false);
-            return;
+            // The tunnel went away while the stream was being set up.
+            stream.Reset();
         }
-        await ForwardHttpAsync(context, connection, workload, destination).ConfigureAwait(false);
     }
 
-    private async Task RelayTcpAsync(HttpContext context, IHttpExtendedConnectFeature connect, InboundConnection connection, LocalWorkload workload, IPEndPoint destination)
+    private async Task AcceptHttpAsync(InboundConnection connection, MuxStream stream, LocalWorkload workload, WorkloadPort port, IPEndPoint destination)
+    {
+        if (port.Protocol != PortProtocol.Http)
+        {
+            LogRefused(logger, connection.Peer!.ToString(), destination.ToString(), $"port {port.Port} is declared tcp");
+            await stream.Connection.RefuseAsync(stream, OpenResult.BadRequest, "").ConfigureAwait(false);
+            return;
+        }
+        var adapter = new MuxStreamAdapter(stream);
+        await stream.Connection.AcceptAsync(stream, "").ConfigureAwait(false);
+        if (!httpStreams.TryAccept(adapter, new InboundStream(connection.Peer!, workload, destination)))
+        {
+            await adapter.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RelayTcpAsync(InboundConnection connection, MuxStream stream, LocalWorkload workload, IPEndPoint destination, CancellationToken ct)
     {
         var (decision, id) = authorizer.Authorize(connection.Peer, workload, destination.Port, AuthzProtocol.Tcp, null, null, "mtls");
-        context.Response.Headers["mesh-decision-id"] = id;
         if (!decision.Allowed)
         {
             LogDenied(logger, connection.Peer!.ToString(), workload.Key, destination.Port, decision.Reason, id);
-            await RejectAsync(context, StatusCodes.Status403Forbidden, TunnelProtocol.DeniedBody).ConfigureAwait(false);
+            await stream.Connection.RefuseAsync(stream, OpenResult.Forbidden, id).ConfigureAwait(false);
             return;
         }
-        // Connect to the workload before accepting the stream, so a dead backend is a 503 rather than an empty tunnel.
+        // Connect to the workload before accepting the stream, so a dead workload is a 503 rather than an empty tunnel.
         var socket = new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(BackendConnectTimeout);
             await socket.ConnectAsync(destination, timeout.Token).ConfigureAwait(false);
         }
@@ -102,61 +108,53 @@ internal sealed partial class InboundHandler(
         {
             socket.Dispose();
             LogBackendUnreachable(logger, destination.ToString(), e.Message);
-            await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, $"workload {destination} is not accepting connections").ConfigureAwait(false);
+            await stream.Connection.RefuseAsync(stream, OpenResult.Unavailable, id).ConfigureAwait(false);
             return;
         }
-        await using var backend = new NetworkStream(socket, ownsSocket: true);
-        var tunnel = await connect.AcceptAsync().ConfigureAwait(false);
-        await Relay.RunAsync(
-            new Relay.Direction(tunnel, backend, () => { socket.Shutdown(SocketShutdown.Send); return ValueTask.CompletedTask; }),
-            new Relay.Direction(backend, tunnel, () => new ValueTask(context.Response.CompleteAsync())),
-            context.RequestAborted).ConfigureAwait(false);
+        var sink = new SocketSink(socket, stream);
+        stream.Attach(sink);
+        await stream.Connection.AcceptAsync(stream, id).ConfigureAwait(false);
+        await TcpRelay.RunAsync(socket, stream, sink, ct).ConfigureAwait(false);
     }
 
-    private async Task ForwardHttpAsync(HttpContext context, InboundConnection connection, LocalWorkload workload, IPEndPoint destination)
+    /// <summary>One HTTP request on an accepted HTTP stream: authorize it, then forward it to the workload.</summary>
+    public async Task HandleHttpAsync(HttpContext context)
     {
-        var request = context.Request;
-        var (decision, id) = authorizer.Authorize(connection.Peer, workload, destination.Port, AuthzProtocol.Http, request.Method, request.Path.Value, "mtls");
-        if (!decision.Allowed)
+        var info = InboundStream.From(context);
+        if (info is null)
         {
-            LogDenied(logger, connection.Peer!.ToString(), workload.Key, destination.Port, decision.Reason, id);
-            context.Response.Headers["mesh-decision-id"] = id;
-            await RejectAsync(context, StatusCodes.Status403Forbidden, TunnelProtocol.DeniedBody).ConfigureAwait(false);
+            // Unreachable: Kestrel only gets streams through MuxTransport.TryAccept. Fail closed if it ever is.
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             return;
         }
-        var error = await forwarder.SendAsync(context, $"http://{destination}", _backend, ForwarderRequestConfig.Empty, BackendTransformer.Instance).ConfigureAwait(false);
+        var request = context.Request;
+        var (decision, id) = authorizer.Authorize(info.Peer, info.Workload, info.Destination.Port, AuthzProtocol.Http, request.Method, request.Path.Value, "mtls");
+        if (!decision.Allowed)
+        {
+            LogDenied(logger, info.Peer.ToString(), info.Workload.Key, info.Destination.Port, decision.Reason, id);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            context.Response.Headers[TunnelProtocol.DecisionIdHeader] = id;
+            context.Response.ContentType = "text/plain";
+            context.Response.ContentLength = TunnelProtocol.DeniedBody.Length;
+            await context.Response.WriteAsync(TunnelProtocol.DeniedBody).ConfigureAwait(false);
+            return;
+        }
+        var error = await forwarder.SendAsync(context, $"http://{info.Destination}", _backend, ForwarderRequestConfig.Empty, KeepHostTransformer.Instance).ConfigureAwait(false);
         if (error != ForwarderError.None)
         {
             var e = context.GetForwarderErrorFeature()?.Exception;
-            LogBackendUnreachable(logger, destination.ToString(), e?.Message ?? error.ToString());
+            LogBackendUnreachable(logger, info.Destination.ToString(), e?.Message ?? error.ToString());
         }
-    }
-
-    private static Task RejectAsync(HttpContext context, int status, string body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain";
-        return context.Response.WriteAsync(body);
     }
 
     public void Dispose() => _backend.Dispose();
-
-    /// <summary>Keeps the app's Host and drops the mesh routing header before the request reaches the workload.</summary>
-    private sealed class BackendTransformer : HttpTransformer
-    {
-        public static readonly BackendTransformer Instance = new();
-
-        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
-        {
-            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
-            proxyRequest.Headers.Remove(TunnelProtocol.DestinationHeader);
-            proxyRequest.Headers.Host = httpContext.Request.Host.Value;
-        }
-    }
 
     [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "DENY {Peer} -> {Workload}:{Port}: {Reason} (decision {DecisionId})")]
     private static partial void LogDenied(ILogger logger, string peer, string workload, int port, string reason, string decisionId);
 
     [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "Workload {Destination} unreachable: {Reason}")]
     private static partial void LogBackendUnreachable(ILogger logger, string destination, string reason);
+
+    [LoggerMessage(EventId = 412, Level = LogLevel.Warning, Message = "Stream from {Peer} to {Destination} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string peer, string destination, string reason);
 }

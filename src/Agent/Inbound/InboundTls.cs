@@ -3,7 +3,6 @@ using Mesh.Agent.Identity;
 using Mesh.Agent.Telemetry;
 using Mesh.Agent.Tunnel;
 using Mesh.Identity;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Agent.Inbound;
@@ -14,9 +13,9 @@ namespace Mesh.Agent.Inbound;
 /// </summary>
 internal sealed partial class InboundTls(CredentialStore credentials, IReadOnlyDictionary<string, SpiffeId> bySni, SpiffeId defaultIdentity, AgentMetrics metrics, TimeProvider time, ILogger<InboundTls> logger)
 {
-    public ValueTask<SslServerAuthenticationOptions> OnConnection(TlsHandshakeCallbackContext context)
+    /// <summary>Chooses the server certificate for one handshake; <paramref name="connection"/> records what the handshake proves.</summary>
+    public SslServerAuthenticationOptions OptionsFor(string? sni, string remote, InboundConnection connection)
     {
-        var sni = context.ClientHelloInfo.ServerName;
         SpiffeId? local;
         if (string.IsNullOrEmpty(sni))
         {
@@ -26,25 +25,25 @@ internal sealed partial class InboundTls(CredentialStore credentials, IReadOnlyD
         }
         else if (!bySni.TryGetValue(sni, out local))
         {
-            LogRefused(logger, context.Connection.RemoteEndPoint?.ToString(), $"server name '{sni}' names no workload on this node");
+            LogRefused(logger, remote, $"server name '{sni}' names no workload on this node");
             throw new AuthenticationFailedException($"unknown server name '{sni}'");
         }
         if (!credentials.TryGet(local, out var own))
         {
-            LogRefused(logger, context.Connection.RemoteEndPoint?.ToString(), $"no valid certificate for {local} yet");
+            LogRefused(logger, remote, $"no valid certificate for {local} yet");
             throw new AuthenticationFailedException($"no certificate for {local}");
         }
-        var connection = new InboundConnection(local);
-        InboundConnection.Attach(context.Connection.Items, connection);
-        var remote = context.Connection.RemoteEndPoint?.ToString();
-        return ValueTask.FromResult(new SslServerAuthenticationOptions
+        connection.LocalIdentity = local;
+        return new SslServerAuthenticationOptions
         {
             ServerCertificateContext = own.Context,
             ClientCertificateRequired = true,
             // Every connection proves its identity with a full handshake; no session tickets to resume from.
             AllowTlsResume = false,
             EnabledSslProtocols = MeshTls.Protocols,
-            ApplicationProtocols = [SslApplicationProtocol.Http2],
+            // Standard protocols are offered too, only so that a client of the wrong kind (curl, a browser) fails on its
+            // certificate, the reason that matters, rather than on ALPN; InboundListener then closes it for the protocol.
+            ApplicationProtocols = [MeshTls.Alpn, SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
             CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = (_, cert, chain, _) =>
             {
@@ -58,12 +57,12 @@ internal sealed partial class InboundTls(CredentialStore credentials, IReadOnlyD
                 metrics.InboundHandshake();
                 return true;
             },
-        });
+        };
     }
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Inbound TLS handshake from {Remote} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string? remote, string reason);
 }
 
-/// <summary>Thrown from the handshake callback to abort a handshake; Kestrel closes the connection.</summary>
+/// <summary>Thrown from the handshake callback to abort a handshake.</summary>
 internal sealed class AuthenticationFailedException(string message) : Exception(message);

@@ -8,19 +8,17 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Mesh.Agent.Outbound;
 
 /// <summary>
-/// Forwards each app HTTP request to the serving agent as an HTTP/2 request on a pooled mTLS connection (YARP does
-/// the forwarding). The app's Host is kept; the destination workload travels in the mesh-destination header.
+/// Forwards each app HTTP request to the serving agent (YARP does the forwarding): HTTP/1.1 over a stream of a pooled
+/// mTLS connection, the stream naming the destination workload. The app's Host is kept.
 /// </summary>
 internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerConnectionPool pool, AgentMetrics metrics, ILogger<OutboundHttpProxy> logger)
 {
     private static readonly ForwarderRequestConfig RequestConfig = new()
     {
-        Version = HttpVersion.Version20,
+        Version = HttpVersion.Version11,
         VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         ActivityTimeout = TimeSpan.FromSeconds(100),
     };
-
-    private static readonly string Prefix = PeerConnectionPool.RequestUri.ToString().TrimEnd('/');
 
     public async Task HandleAsync(HttpContext context, OutboundRoute route)
     {
@@ -33,24 +31,13 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
             return;
         }
         var (key, target) = next.Value;
-        var error = await forwarder.SendAsync(context, Prefix, pool.Get(key), RequestConfig, new Transformer(target.ToString())).ConfigureAwait(false);
+        // The URI names the workload: HttpClient keeps one pool of streams per workload, each opened to it.
+        var error = await forwarder.SendAsync(context, $"http://{target}", pool.HttpInvoker(key), RequestConfig, KeepHostTransformer.Instance).ConfigureAwait(false);
         if (error != ForwarderError.None)
         {
             var feature = context.GetForwarderErrorFeature();
             var reason = feature?.Exception is { } e ? (e.InnerException?.Message ?? e.Message) : error.ToString();
             LogForwardFailed(logger, route.ServiceName, target.ToString(), error.ToString(), reason);
-        }
-    }
-
-    private sealed class Transformer(string destination) : HttpTransformer
-    {
-        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
-        {
-            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
-            // The app's own Host goes through unchanged; routing between agents uses the destination header.
-            proxyRequest.Headers.Host = httpContext.Request.Host.Value;
-            proxyRequest.Headers.Remove(TunnelProtocol.DestinationHeader);
-            proxyRequest.Headers.TryAddWithoutValidation(TunnelProtocol.DestinationHeader, destination);
         }
     }
 

@@ -9,6 +9,9 @@ namespace Mesh.Agent.Tunnel;
 public static class MeshTls
 {
     public const SslProtocols Protocols = SslProtocols.Tls13;
+
+    /// <summary>ALPN of the agent-to-agent multiplexing protocol (docs/protocol.md).</summary>
+    public static readonly SslApplicationProtocol Alpn = new("mesh-mux/1");
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>

@@ -5,49 +5,58 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Mesh.Agent.Identity;
 using Mesh.Agent.Telemetry;
+using Mesh.Agent.Tunnel.Mux;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Agent.Tunnel;
 
 /// <summary>
-/// Pooled, multiplexed mTLS connections to peer agents: one HTTP/2 connection per <see cref="PeerKey"/> carries every
-/// request and TCP stream for that key, so a new app connection costs a new HTTP/2 stream, not a new handshake.
-/// HttpClient's HTTP/2 pool does the multiplexing; this class owns the TLS handshake (in ConnectCallback) so that
-/// the client certificate is the source workload's current SVID and the server must present the expected SPIFFE ID.
+/// Pooled, multiplexed mTLS connections to peer agents: one <see cref="MuxConnection"/> per <see cref="PeerKey"/>
+/// carries every TCP connection and HTTP connection for that key as streams, so a new app connection costs a new
+/// stream, not a new handshake. The TLS handshake is ours: the client certificate is the source workload's current
+/// SVID, and the server must present exactly the expected SPIFFE ID.
 /// </summary>
-public sealed partial class PeerConnectionPool(CredentialStore credentials, AgentMetrics metrics, TimeProvider time, ILogger<PeerConnectionPool> logger) : IDisposable
+public sealed partial class PeerConnectionPool(CredentialStore credentials, AgentMetrics metrics, TimeProvider time, ILogger<PeerConnectionPool> logger) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<PeerKey, HttpMessageInvoker> _invokers = new();
+    private readonly ConcurrentDictionary<PeerKey, PeerSlot> _slots = new();
+    private readonly ConcurrentDictionary<PeerKey, HttpMessageInvoker> _http = new();
 
-    /// <summary>The invoker for a peer; requests sent through it must use <see cref="RequestUri"/>, HTTP/2, exact version.</summary>
-    public HttpMessageInvoker Get(PeerKey key) => _invokers.GetOrAdd(key, Create);
-
-    public static Uri RequestUri { get; } = new($"http://{TunnelProtocol.PeerAuthority}/");
-
-    private HttpMessageInvoker Create(PeerKey key)
+    /// <summary>Opens a stream to the peer, connecting (once, shared by concurrent callers) if needed.</summary>
+    internal async Task<(MuxStream Stream, OpenResult Result)> OpenAsync(PeerKey key, OpenRequest request, Func<MuxStream, IMuxSink> createSink, CancellationToken ct)
     {
-        var handler = new SocketsHttpHandler
-        {
-            // TLS is done in ConnectCallback; the URI scheme is http so that HttpClient speaks h2 directly over our SslStream.
-            ConnectCallback = (_, ct) => ConnectAsync(key, ct),
-            EnableMultipleHttp2Connections = true,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-            InitialHttp2StreamWindowSize = 1024 * 1024,
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            UseProxy = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            ActivityHeadersPropagator = null,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-        };
-        return new HttpMessageInvoker(handler, disposeHandler: true);
+        var slot = _slots.GetOrAdd(key, static _ => new PeerSlot());
+        var connection = await slot.GetAsync(() => ConnectAsync(key), ct).ConfigureAwait(false);
+        return await connection.OpenAsync(request, createSink, ct).ConfigureAwait(false);
     }
 
-    private async ValueTask<Stream> ConnectAsync(PeerKey key, CancellationToken ct)
+    /// <summary>
+    /// An HTTP client whose connections are streams to the peer: HttpClient pools HTTP/1.1 connections per destination
+    /// (request URI http://ip:port of the workload) and each connection is one mux stream.
+    /// </summary>
+    public HttpMessageInvoker HttpInvoker(PeerKey key) => _http.GetOrAdd(key, k => new HttpMessageInvoker(new SocketsHttpHandler
+    {
+        ConnectCallback = (context, ct) => OpenHttpStreamAsync(k, context.DnsEndPoint, ct),
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        UseProxy = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        ActivityHeadersPropagator = null,
+        ConnectTimeout = MeshTls.HandshakeTimeout,
+    }, disposeHandler: true));
+
+    private async ValueTask<Stream> OpenHttpStreamAsync(PeerKey key, DnsEndPoint target, CancellationToken ct)
+    {
+        var destination = new IPEndPoint(IPAddress.Parse(target.Host), target.Port);
+        var (stream, result) = await OpenAsync(key, new OpenRequest(StreamProtocol.Http, destination), s => new MuxStreamAdapter(s), ct).ConfigureAwait(false);
+        if (!result.Accepted)
+        {
+            throw new PeerConnectException($"agent {key.Agent} refused a stream to {destination}: status {result.Status}");
+        }
+        return (MuxStreamAdapter)stream.Sink!;
+    }
+
+    private async Task<MuxConnection> ConnectAsync(PeerKey key)
     {
         if (!credentials.TryGet(key.Source, out var own))
         {
@@ -56,19 +65,18 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
             throw new PeerConnectException($"no valid certificate for {key.Source} yet");
         }
         var socket = new Socket(key.Agent.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        Stream? stream = null;
+        SslStream? tls = null;
         try
         {
-            await socket.ConnectAsync(key.Agent, ct).ConfigureAwait(false);
-            var network = new NetworkStream(socket, ownsSocket: true);
+            using var timeout = new CancellationTokenSource(MeshTls.HandshakeTimeout);
+            await socket.ConnectAsync(key.Agent, timeout.Token).ConfigureAwait(false);
             string? failure = null;
-            var ssl = new SslStream(network, leaveInnerStreamOpen: false);
-            stream = ssl;
+            tls = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
             var options = new SslClientAuthenticationOptions
             {
                 TargetHost = SniNames.For(key.Destination),
                 EnabledSslProtocols = MeshTls.Protocols,
-                ApplicationProtocols = [SslApplicationProtocol.Http2],
+                ApplicationProtocols = [MeshTls.Alpn],
                 ClientCertificateContext = own.Context,
                 AllowTlsResume = false,
                 CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
@@ -88,26 +96,30 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
                     return true;
                 },
             };
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(MeshTls.HandshakeTimeout);
             try
             {
-                await ssl.AuthenticateAsClientAsync(options, timeout.Token).ConfigureAwait(false);
+                await tls.AuthenticateAsClientAsync(options, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
             {
                 throw new PeerConnectException($"mTLS handshake with {key.Agent} for {key.Destination} failed: {failure ?? e.Message}", e);
             }
+            if (tls.NegotiatedApplicationProtocol != MeshTls.Alpn)
+            {
+                throw new PeerConnectException($"agent {key.Agent} does not speak {MeshTls.Alpn}");
+            }
             metrics.OutboundHandshake();
             LogConnected(logger, key.Agent.ToString(), key.Destination.ToString(), key.Source.ToString());
-            return ssl;
+            var connection = new MuxConnection(tls, isClient: true);
+            connection.Start();
+            return connection;
         }
         catch (Exception e)
         {
             metrics.OutboundHandshakeFailed();
-            if (stream is not null)
+            if (tls is not null)
             {
-                await stream.DisposeAsync().ConfigureAwait(false);
+                await tls.DisposeAsync().ConfigureAwait(false);
             }
             else
             {
@@ -118,13 +130,18 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
         }
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        foreach (var invoker in _invokers.Values)
+        foreach (var invoker in _http.Values)
         {
             invoker.Dispose();
         }
-        _invokers.Clear();
+        _http.Clear();
+        foreach (var slot in _slots.Values)
+        {
+            await slot.DisposeAsync().ConfigureAwait(false);
+        }
+        _slots.Clear();
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "mTLS connection to agent {Agent} established for {Destination} as {Source}")]

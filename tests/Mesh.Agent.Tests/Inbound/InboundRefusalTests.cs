@@ -1,30 +1,34 @@
+using System.Net;
 using Mesh.Agent.Tests.Support;
+using Mesh.Agent.Tunnel.Mux;
 
 namespace Mesh.Agent.Tests.Inbound;
 
 /// <summary>
-/// Clients that dial the inbound mTLS port directly, as curl and openssl (real TLS stacks nobody here wrote).
-/// curl speaks the agent protocol (HTTP/2, mesh-destination header), so the positive control shows that only the
-/// credential differs between the accepted and the refused cases.
+/// Clients that dial the inbound mTLS port directly. TLS-level refusals are probed with curl and openssl (real TLS
+/// stacks nobody here wrote); what a client with a valid SVID may do is probed with <see cref="TestPeer"/>, which
+/// speaks the agent protocol, so the positive control shows that only the credential differs between cases.
 /// </summary>
 [Collection(MeshCollection.Name)]
 public sealed class InboundRefusalTests(MeshFixture mesh)
 {
     private string InboundUrl(string path) => $"https://127.0.0.1:{mesh.BackendAgent.InboundEndpoint.Port}{path}";
-    private string Destination => $"mesh-destination: 127.0.0.1:{mesh.Backend.HttpPort}";
-
     private Task<ExternalTool.Result> CurlInboundAsync(string path, params string[] credentials) =>
         // -k: curl cannot check a SPIFFE certificate by host name; these tests are about what the server accepts.
-        ExternalTool.CurlAsync(["--http2", "-k", "-w", "\n%{http_code}", "-H", Destination, .. credentials, InboundUrl(path)]);
+        ExternalTool.CurlAsync(["-k", "-w", "\n%{http_code}", .. credentials, InboundUrl(path)]);
+
+    private IPEndPoint BackendHttp => new(IPAddress.Loopback, mesh.Backend.HttpPort);
 
     [Fact]
     public async Task Positive_control_a_valid_allowed_SVID_gets_through()
     {
-        var (cert, key) = TestCa.WritePem(await mesh.Ca.IssueAsync(MeshFixture.FrontendId), mesh.Dir, "frontend-direct");
+        await using var peer = await TestPeer.ConnectAsync(mesh.BackendAgent.InboundEndpoint, await mesh.Ca.IssueAsync(MeshFixture.FrontendId), MeshFixture.BackendId);
 
-        var result = await CurlInboundAsync("/api/items", "--cert", cert, "--key", key);
+        var (result, response) = await peer.GetAsync(BackendHttp, "/api/items");
 
-        Assert.Equal($"{TestBackend.ItemsBody}\n200", result.StdOut);
+        Assert.True(result.Accepted);
+        Assert.StartsWith("HTTP/1.1 200", response, StringComparison.Ordinal);
+        Assert.EndsWith(TestBackend.ItemsBody, response, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -70,23 +74,47 @@ public sealed class InboundRefusalTests(MeshFixture mesh)
     [Fact]
     public async Task Valid_SVID_whose_identity_no_policy_allows_gets_403_and_a_DENY_record()
     {
-        var (cert, key) = TestCa.WritePem(await mesh.Ca.IssueAsync(MeshFixture.IntruderId), mesh.Dir, "intruder");
+        await using var peer = await TestPeer.ConnectAsync(mesh.BackendAgent.InboundEndpoint, await mesh.Ca.IssueAsync(MeshFixture.IntruderId), MeshFixture.BackendId);
 
-        var result = await CurlInboundAsync("/api/items", "--cert", cert, "--key", key);
+        var (_, response) = await peer.GetAsync(BackendHttp, "/api/items");
 
-        Assert.Equal("RBAC: access denied\n403", result.StdOut);
+        Assert.StartsWith("HTTP/1.1 403", response, StringComparison.Ordinal);
+        Assert.EndsWith("RBAC: access denied", response, StringComparison.Ordinal);
         var record = (await mesh.DecisionsAsync()).Last(r => r.TryGetProperty("source_principal", out var p) && p.GetString() == MeshFixture.IntruderId.ToString());
         Assert.Equal("DENY", record.GetProperty("decision").GetString());
     }
 
     [Fact]
+    public async Task Valid_SVID_whose_identity_no_policy_allows_cannot_open_a_tcp_stream()
+    {
+        await using var peer = await TestPeer.ConnectAsync(mesh.BackendAgent.InboundEndpoint, await mesh.Ca.IssueAsync(MeshFixture.IntruderId), MeshFixture.BackendId);
+
+        var result = await peer.OpenTcpAsync(new IPEndPoint(IPAddress.Loopback, mesh.Backend.TcpPort));
+
+        Assert.Equal(OpenResult.Forbidden, result.Status);
+        var record = (await mesh.DecisionsAsync()).Single(r => r.GetProperty("id").GetString() == result.DecisionId);
+        Assert.Equal("DENY", record.GetProperty("decision").GetString());
+        Assert.Equal("tcp", record.GetProperty("protocol").GetString());
+    }
+
+    [Fact]
     public async Task Destination_that_is_not_a_local_workload_is_refused_not_proxied()
     {
-        var (cert, key) = TestCa.WritePem(await mesh.Ca.IssueAsync(MeshFixture.FrontendId), mesh.Dir, "frontend-open-proxy");
+        await using var peer = await TestPeer.ConnectAsync(mesh.BackendAgent.InboundEndpoint, await mesh.Ca.IssueAsync(MeshFixture.FrontendId), MeshFixture.BackendId);
 
-        var result = await ExternalTool.CurlAsync("--http2", "-k", "-w", "\n%{http_code}", "--cert", cert, "--key", key,
-            "-H", $"mesh-destination: 127.0.0.1:{mesh.Ca.Server.Address.Port}", InboundUrl("/"));
+        var (result, _) = await peer.GetAsync(new IPEndPoint(IPAddress.Loopback, mesh.Ca.Server.Address.Port), "/");
 
-        Assert.EndsWith("\n404", result.StdOut, StringComparison.Ordinal);
+        Assert.Equal(OpenResult.NotFound, result.Status);
+    }
+
+    [Fact]
+    public async Task Stream_for_a_workload_of_another_identity_than_the_connection_proved_is_refused()
+    {
+        // The client asks (by SNI) for the impostor identity, which this node does not serve: no handshake at all.
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var peer = await TestPeer.ConnectAsync(mesh.BackendAgent.InboundEndpoint, await mesh.Ca.IssueAsync(MeshFixture.FrontendId), MeshFixture.ImpostorId);
+            await peer.GetAsync(BackendHttp, "/api/items");
+        });
     }
 }

@@ -18,6 +18,7 @@ public sealed class MeshFixture : IAsyncLifetime
 
     public TestCa Ca { get; private set; } = null!;
     public TestBackend Backend { get; private set; } = null!;
+    public CountingServer Counting { get; } = new();
     public AgentHost BackendAgent { get; private set; } = null!;
     public AgentHost FrontendAgent { get; private set; } = null!;
     public LogSink BackendLogs { get; } = new();
@@ -30,6 +31,8 @@ public sealed class MeshFixture : IAsyncLifetime
     public int OutboundTcpPort => FrontendAgent.OutboundEndpoints[1].Port;
     /// <summary>An outbound listener whose registry entry points at <see cref="ImpostorPort"/>, where an agent must prove it is the backend.</summary>
     public int OutboundToImpostorPort => FrontendAgent.OutboundEndpoints[2].Port;
+    /// <summary>A tcp port whose workload answers only after the client half-closes.</summary>
+    public int OutboundCountingPort => FrontendAgent.OutboundEndpoints[3].Port;
     public int ImpostorPort { get; } = FreePort();
 
     public async Task InitializeAsync()
@@ -39,18 +42,18 @@ public sealed class MeshFixture : IAsyncLifetime
         Backend = await TestBackend.StartAsync();
         var policies = Path.Combine(Dir, "policies");
         Directory.CreateDirectory(policies);
-        File.WriteAllText(Path.Combine(policies, "backend.yaml"), Policies(Backend.HttpPort, Backend.TcpPort));
+        File.WriteAllText(Path.Combine(policies, "backend.yaml"), Policies(Backend.HttpPort, Backend.TcpPort, Counting.Port));
         var tokenFile = Path.Combine(Dir, "token");
         File.WriteAllText(tokenFile, Ca.Token);
         var ca = new CaEndpointOptions(Ca.Server.Address, Ca.Server.RootCertPath, Ca.Token);
 
-        var backendWorkload = Workload("backend", BackendId, new WorkloadPort(Backend.HttpPort, PortProtocol.Http), new WorkloadPort(Backend.TcpPort, PortProtocol.Tcp));
+        var backendWorkload = Workload("backend", BackendId, new WorkloadPort(Backend.HttpPort, PortProtocol.Http), new WorkloadPort(Backend.TcpPort, PortProtocol.Tcp), new WorkloadPort(Counting.Port, PortProtocol.Tcp));
         BackendAgent = await AgentHost.StartAsync(Options("node-b", ca, policies, "decisions-backend.log", [backendWorkload], ServiceRegistry.Empty, []), BackendLogs.Configure);
 
         var frontend = Workload("frontend", FrontendId);
         var registry = new ServiceRegistry(
         [
-            new RegisteredService("backend.demo", [new ServicePort(80, Backend.HttpPort, PortProtocol.Http), new ServicePort(9000, Backend.TcpPort, PortProtocol.Tcp)],
+            new RegisteredService("backend.demo", [new ServicePort(80, Backend.HttpPort, PortProtocol.Http), new ServicePort(9000, Backend.TcpPort, PortProtocol.Tcp), new ServicePort(9100, Counting.Port, PortProtocol.Tcp)],
                 [new ServiceEndpoint(IPAddress.Loopback, BackendAgent.InboundEndpoint, BackendId)]),
             new RegisteredService("spoofed.demo", [new ServicePort(80, Backend.HttpPort, PortProtocol.Http)],
                 [new ServiceEndpoint(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, ImpostorPort), BackendId)]),
@@ -61,6 +64,7 @@ public sealed class MeshFixture : IAsyncLifetime
             new OutboundListener(any, frontend, "backend.demo", 80),
             new OutboundListener(any, frontend, "backend.demo", 9000),
             new OutboundListener(any, frontend, "spoofed.demo", 80),
+            new OutboundListener(any, frontend, "backend.demo", 9100),
         ]), FrontendLogs.Configure);
 
         using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(20));
@@ -68,7 +72,7 @@ public sealed class MeshFixture : IAsyncLifetime
         await FrontendAgent.WaitReadyAsync(ready.Token);
     }
 
-    public static string Policies(int httpPort, int tcpPort) => $"""
+    public static string Policies(int httpPort, int tcpPort, int countingPort) => $"""
         apiVersion: security.istio.io/v1
         kind: AuthorizationPolicy
         metadata:
@@ -91,7 +95,7 @@ public sealed class MeshFixture : IAsyncLifetime
                 principals: ["cluster.local/ns/demo/sa/frontend"]
             to:
             - operation:
-                ports: ["{tcpPort}"]
+                ports: ["{tcpPort}", "{countingPort}"]
         ---
         apiVersion: security.istio.io/v1
         kind: AuthorizationPolicy
@@ -154,6 +158,7 @@ public sealed class MeshFixture : IAsyncLifetime
         await FrontendAgent.DisposeAsync();
         await BackendAgent.DisposeAsync();
         await Backend.DisposeAsync();
+        await Counting.DisposeAsync();
         await Ca.DisposeAsync();
         Directory.Delete(Dir, recursive: true);
     }

@@ -41,6 +41,7 @@ public sealed class TestBackend : IAsyncDisposable
         app.MapGet("/api/admin/keys", () => Results.Text("secret", "text/plain"));
         // Echoes what the app saw, so tests can check what the mesh passed through.
         app.MapGet("/echo", (HttpContext c) => Results.Text($"host={c.Request.Host};mesh-destination={c.Request.Headers["mesh-destination"]}"));
+        app.MapGet("/bytes/{count:int}", (int count) => Results.Bytes(new byte[count], "application/octet-stream"));
         app.MapPost("/upload", async (HttpContext c) =>
         {
             long n = 0;

@@ -16,7 +16,7 @@ public sealed class PeerIdentityCheckTests(MeshFixture mesh)
     {
         var (cert, key) = TestCa.WritePem(await mesh.Ca.IssueAsync(MeshFixture.ImpostorId), mesh.Dir, "impostor");
         var info = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in new[] { "s_server", "-accept", $"127.0.0.1:{mesh.ImpostorPort}", "-cert", cert, "-key", key, "-tls1_3", "-alpn", "h2", "-naccept", "5" })
+        foreach (var a in new[] { "s_server", "-accept", $"127.0.0.1:{mesh.ImpostorPort}", "-cert", cert, "-key", key, "-tls1_3", "-alpn", "mesh-mux/1", "-naccept", "5" })
         {
             info.ArgumentList.Add(a);
         }
@@ -32,7 +32,7 @@ public sealed class PeerIdentityCheckTests(MeshFixture mesh)
             Assert.EndsWith("502", result.StdOut, StringComparison.Ordinal);
             Assert.True(mesh.FrontendAgent.Metrics.OutboundTlsHandshakeFailures > failuresBefore);
             Assert.True(mesh.FrontendLogs.Contains($"peer presented {MeshFixture.ImpostorId}, expected {MeshFixture.BackendId}"),
-                "the frontend agent logs which identity it got and which it expected");
+                "the frontend agent logs which identity it got and which it expected:\n" + string.Join("\n", mesh.FrontendLogs.Lines));
         }
         finally
         {

@@ -1,0 +1,56 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Mesh.Agent.Tunnel;
+using Mesh.Agent.Tunnel.Mux;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Agent.Inbound;
+
+/// <summary>
+/// Terminates agent-to-agent mTLS: a handshake timeout on every connection, the certificate chosen by SNI, the peer's
+/// SVID verified, then the connection's streams handed to <see cref="InboundHandler"/>.
+/// </summary>
+internal sealed partial class InboundListener(InboundTls tls, InboundHandler handler, ILogger<InboundListener> logger)
+{
+    public async Task HandleAsync(Socket socket, CancellationToken ct)
+    {
+        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        var connection = new InboundConnection(remote);
+        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(MeshTls.HandshakeTimeout);
+            await ssl.AuthenticateAsServerAsync(
+                (_, hello, _, _) => ValueTask.FromResult(tls.OptionsFor(hello.ServerName, remote, connection)),
+                null, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or AuthenticationFailedException)
+        {
+            // The reason was logged where it was decided (InboundTls), or is the transport's.
+            LogHandshakeFailed(logger, remote, e.Message);
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        if (connection.Peer is null || ssl.NegotiatedApplicationProtocol != MeshTls.Alpn)
+        {
+            LogHandshakeFailed(logger, remote, $"no verified peer or ALPN '{ssl.NegotiatedApplicationProtocol}' is not {MeshTls.Alpn}");
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        var mux = new MuxConnection(ssl, isClient: false)
+        {
+            State = connection,
+            OnOpen = (stream, request) => handler.OpenAsync(connection, stream, request, ct),
+        };
+        mux.Start();
+        await using (ct.Register(() => mux.GoAway()))
+        {
+            await mux.Completion.ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Debug, Message = "Inbound connection from {Remote} closed during the handshake: {Reason}")]
+    private static partial void LogHandshakeFailed(ILogger logger, string remote, string reason);
+}

@@ -1,0 +1,18 @@
+using System.Net;
+using Mesh.Agent.Config;
+using Mesh.Identity;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+
+namespace Mesh.Agent.Inbound;
+
+/// <summary>An accepted HTTP stream as Kestrel sees it: who is calling (from the mTLS handshake) and which workload port it reaches.</summary>
+internal sealed record InboundStream(SpiffeId Peer, LocalWorkload Workload, IPEndPoint Destination)
+{
+    private const string ItemKey = "mesh.inbound-stream";
+
+    public static void Attach(IDictionary<object, object?> items, InboundStream stream) => items[ItemKey] = stream;
+
+    public static InboundStream? From(HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ItemKey, out var value) == true ? value as InboundStream : null;
+}
