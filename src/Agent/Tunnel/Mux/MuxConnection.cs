@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.Net.Security;
 
 namespace Mesh.Agent.Tunnel.Mux;
 
@@ -17,7 +16,8 @@ public sealed class MuxConnection : IAsyncDisposable
 
     private const int ReadBufferSize = 128 * 1024;
 
-    private readonly SslStream _tls;
+    // The TLS stream in production; tests also run the protocol over a plain socket.
+    private readonly Stream _tls;
     private readonly bool _isClient;
     private readonly ConcurrentDictionary<uint, MuxStream> _streams = new();
     private uint _nextStreamId;
@@ -25,7 +25,7 @@ public sealed class MuxConnection : IAsyncDisposable
     private volatile bool _goingAway;
     private volatile bool _closed;
 
-    public MuxConnection(SslStream tls, bool isClient)
+    public MuxConnection(Stream tls, bool isClient)
     {
         _tls = tls;
         _isClient = isClient;

@@ -207,11 +207,12 @@ public sealed class MuxStream
             _finReceived = true;
             closed = _finSent;
         }
-        _sink?.Complete();
+        // Forget the stream before completing the sink: the reader may continue inline and count streams.
         if (closed)
         {
             _connection.Remove(this);
         }
+        _sink?.Complete();
     }
 
     internal void OnReset(Exception reason)
