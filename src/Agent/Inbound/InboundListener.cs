@@ -45,9 +45,15 @@ internal sealed partial class InboundListener(InboundTls tls, InboundHandler han
             OnOpen = (stream, request) => handler.OpenAsync(connection, stream, request, ct),
         };
         mux.Start();
-        await using (ct.Register(() => mux.GoAway()))
+        try
         {
-            await mux.Completion.ConfigureAwait(false);
+            await mux.Completion.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The agent is stopping: tell the peer to open nothing more here, then close.
+            mux.GoAway();
+            await mux.DisposeAsync().ConfigureAwait(false);
         }
     }
 

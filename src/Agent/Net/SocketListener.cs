@@ -63,6 +63,7 @@ internal sealed partial class SocketListener : IAsyncDisposable
                 continue;
             }
             accepted.NoDelay = true;
+            TcpKeepAlive.Enable(accepted);
             _ = RunHandlerAsync(accepted);
         }
     }

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Mesh.Agent.Identity;
+using Mesh.Agent.Net;
 using Mesh.Agent.Telemetry;
 using Mesh.Agent.Tunnel.Mux;
 using Microsoft.Extensions.Logging;
@@ -26,8 +27,23 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
     {
         var slot = _slots.GetOrAdd(key, static _ => new PeerSlot());
         var connection = await slot.GetAsync(() => ConnectAsync(key), ct).ConfigureAwait(false);
-        return await connection.OpenAsync(request, createSink, ct).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(OpenTimeout);
+        try
+        {
+            return await connection.OpenAsync(request, createSink, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // A peer that does not answer an OPEN is gone or stuck: drop the connection so the next caller reconnects.
+            LogOpenTimedOut(logger, key.Agent.ToString(), OpenTimeout);
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new PeerConnectException($"agent {key.Agent} did not answer within {OpenTimeout.TotalSeconds} s");
+        }
     }
+
+    /// <summary>How long a peer may take to answer an OPEN (the serving agent connects to the workload first).</summary>
+    public static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// An HTTP client whose connections are streams to the peer: HttpClient pools HTTP/1.1 connections per destination
@@ -65,6 +81,7 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
             throw new PeerConnectException($"no valid certificate for {key.Source} yet");
         }
         var socket = new Socket(key.Agent.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        TcpKeepAlive.Enable(socket);
         SslStream? tls = null;
         try
         {
@@ -146,6 +163,9 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "mTLS connection to agent {Agent} established for {Destination} as {Source}")]
     private static partial void LogConnected(ILogger logger, string agent, string destination, string source);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Agent {Agent} did not answer a stream open within {Timeout}; closing that connection")]
+    private static partial void LogOpenTimedOut(ILogger logger, string agent, TimeSpan timeout);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Cannot connect to agent {Agent} for {Destination}: {Reason}")]
     private static partial void LogConnectFailed(ILogger logger, string agent, string destination, string reason);
