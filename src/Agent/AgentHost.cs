@@ -150,7 +150,7 @@ public sealed partial class AgentHost : IAsyncDisposable
         var tcpProxy = new OutboundTcpProxy(pool, metrics, loggers.CreateLogger<OutboundTcpProxy>());
         var httpProxy = new OutboundHttpProxy(forwarder, pool, metrics, loggers.CreateLogger<OutboundHttpProxy>());
         var authorizer = new InboundAuthorizer(policies, decisionLog, metrics, time);
-        var inbound = new InboundHandler(new LocalWorkloads(options.Workloads), authorizer, forwarder, muxTransport, loggers.CreateLogger<InboundHandler>());
+        var inbound = new InboundHandler(new LocalWorkloads(options.Workloads), authorizer, forwarder, muxTransport, metrics, loggers.CreateLogger<InboundHandler>());
         var inboundListener = new InboundListener(inboundTls, inbound, loggers.CreateLogger<InboundListener>());
         var admin = new AdminEndpoints(credentials, identities, policies, metrics);
 

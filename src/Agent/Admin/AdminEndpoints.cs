@@ -38,6 +38,7 @@ internal sealed class AdminEndpoints(CredentialStore credentials, IReadOnlyColle
             ["outbound_tls_handshake_failures"] = metrics.OutboundTlsHandshakeFailures,
             ["inbound_tls_handshakes"] = metrics.InboundTlsHandshakes,
             ["outbound_connections"] = metrics.OutboundConnections,
+            ["inbound_streams"] = metrics.InboundStreams,
             ["authz_allow"] = metrics.Allowed,
             ["authz_deny"] = metrics.Denied,
             ["policies"] = policies.Current.Count,
@@ -59,6 +60,7 @@ internal sealed class AdminEndpoints(CredentialStore credentials, IReadOnlyColle
         Counter("mesh_outbound_tls_handshake_failures_total", "Agent-to-agent mTLS handshakes that failed.", metrics.OutboundTlsHandshakeFailures);
         Counter("mesh_inbound_tls_handshakes_total", "Inbound mTLS handshakes with a verified peer SVID.", metrics.InboundTlsHandshakes);
         Counter("mesh_outbound_connections_total", "App connections and requests accepted by outbound listeners.", metrics.OutboundConnections);
+        Counter("mesh_inbound_streams_total", "Streams peers opened to this agent.", metrics.InboundStreams);
         sb.Append("# HELP mesh_authz_decisions_total Authorization decisions.\n# TYPE mesh_authz_decisions_total counter\n");
         sb.Append("mesh_authz_decisions_total{decision=\"allow\"} ").Append(metrics.Allowed).Append('\n');
         sb.Append("mesh_authz_decisions_total{decision=\"deny\"} ").Append(metrics.Denied).Append('\n');

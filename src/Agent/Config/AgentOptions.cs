@@ -36,7 +36,10 @@ public sealed record LocalWorkload
     public required IReadOnlyList<WorkloadPort> Ports { get; init; }
     public required SpiffeId Identity { get; init; }
 
-    public string Key => $"{Namespace}/{Name}";
+    // Cached: every decision record names the workload.
+    public string Key => _key ??= $"{Namespace}/{Name}";
+
+    private string? _key;
 
     public WorkloadPort? FindPort(int port)
     {

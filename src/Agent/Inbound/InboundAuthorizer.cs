@@ -21,10 +21,11 @@ internal sealed class InboundAuthorizer(PolicyStore policies, IDecisionLog log, 
             Method = method,
             Path = path,
         });
-        var id = Guid.CreateVersion7().ToString("N");
+        var now = time.GetUtcNow();
+        var id = DecisionIds.Next(now);
         log.Write(new DecisionRecord
         {
-            Time = time.GetUtcNow(),
+            Time = now,
             Id = id,
             SourcePrincipal = peer?.ToString(),
             DestinationWorkload = workload.Key,

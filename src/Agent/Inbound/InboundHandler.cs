@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Mesh.Agent.Config;
+using Mesh.Agent.Telemetry;
 using Mesh.Agent.Tunnel;
 using Mesh.Agent.Tunnel.Mux;
 using Mesh.Policy;
@@ -22,6 +23,7 @@ internal sealed partial class InboundHandler(
     InboundAuthorizer authorizer,
     IHttpForwarder forwarder,
     MuxTransport httpStreams,
+    AgentMetrics metrics,
     ILogger<InboundHandler> logger) : IDisposable
 {
     private static readonly TimeSpan BackendConnectTimeout = TimeSpan.FromSeconds(10);
@@ -40,6 +42,7 @@ internal sealed partial class InboundHandler(
     /// <summary>Called by the connection's read loop for each OPEN; must not throw.</summary>
     public async Task OpenAsync(InboundConnection connection, MuxStream stream, OpenRequest request, CancellationToken ct)
     {
+        metrics.InboundStream();
         try
         {
             var destination = request.Destination;

@@ -19,6 +19,7 @@ public sealed class AgentMetrics : IDisposable
     private long _outboundHandshakeFailureTotal;
     private long _inboundHandshakeTotal;
     private long _outboundConnections;
+    private long _inboundStreams;
     private long _allowTotal;
     private long _denyTotal;
 
@@ -29,12 +30,14 @@ public sealed class AgentMetrics : IDisposable
         _inboundHandshakes = _meter.CreateCounter<long>("mesh.inbound.tls_handshakes", description: "mTLS handshakes accepted from peers with a verified SVID");
         _decisions = _meter.CreateCounter<long>("mesh.authz.decisions", description: "Authorization decisions, tagged by decision");
         _meter.CreateObservableCounter("mesh.outbound.connections", () => Volatile.Read(ref _outboundConnections), description: "App connections and requests accepted by outbound listeners");
+        _meter.CreateObservableCounter("mesh.inbound.streams", () => Volatile.Read(ref _inboundStreams), description: "Streams peers opened to this agent");
     }
 
     public long OutboundTlsHandshakes => Volatile.Read(ref _outboundHandshakeTotal);
     public long OutboundTlsHandshakeFailures => Volatile.Read(ref _outboundHandshakeFailureTotal);
     public long InboundTlsHandshakes => Volatile.Read(ref _inboundHandshakeTotal);
     public long OutboundConnections => Volatile.Read(ref _outboundConnections);
+    public long InboundStreams => Volatile.Read(ref _inboundStreams);
     public long Allowed => Volatile.Read(ref _allowTotal);
     public long Denied => Volatile.Read(ref _denyTotal);
 
@@ -57,6 +60,8 @@ public sealed class AgentMetrics : IDisposable
     }
 
     public void OutboundConnection() => Interlocked.Increment(ref _outboundConnections);
+
+    public void InboundStream() => Interlocked.Increment(ref _inboundStreams);
 
     public void Decision(bool allowed)
     {

@@ -27,7 +27,10 @@ public sealed class SpiffeId : IEquatable<SpiffeId>
     public string? ServiceAccount { get; }
 
     /// <summary>Istio's <c>source.principal</c> form: the ID without the scheme.</summary>
-    public string Principal => TrustDomain.Name + Path;
+    // Cached: the authorizer asks for it on every request.
+    public string Principal => _principal ??= TrustDomain.Name + Path;
+
+    private string? _principal;
 
     /// <exception cref="FormatException">The message is go-spiffe's error text.</exception>
     public static SpiffeId Parse(string s) =>
