@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using BenchmarkDotNet.Attributes;
+using Mesh.Ca;
+using Mesh.Identity;
+
+namespace Mesh.Bench.Micro.Issuance;
+
+/// <summary>
+/// The steps of <see cref="Issuer.Handle"/> one by one, so a slow issuance can be pinned on a step:
+/// CSR parse + self-signature check + key check, template + ECDSA sign, and the post-sign profile check.
+/// </summary>
+[MemoryDiagnoser]
+public class IssuanceStepsBenchmarks
+{
+    private CaFixture ca = null!;
+    private string csr = null!;
+    private PublicKey key = null!;
+    private X509Certificate2 issuer = null!;
+    private X509Certificate2 leaf = null!;
+    private DateTimeOffset notBefore;
+    private DateTimeOffset notAfter;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        ca = new CaFixture();
+        csr = CaFixture.NewCsr();
+        key = CsrReader.Read(csr) is CsrResult.Accepted accepted ? accepted.Key : throw new InvalidOperationException("CSR rejected");
+        issuer = ca.Root.Certificate;
+        notBefore = DateTimeOffset.UtcNow.AddMinutes(-1);
+        notAfter = notBefore.AddHours(1);
+        leaf = ca.IssueLeaf();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        leaf.Dispose();
+        ca.Dispose();
+    }
+
+    [Benchmark(Description = "CA step: CsrReader.Read (parse, verify CSR sig, key check)")]
+    public bool ReadCsr() => CsrReader.Read(csr) is CsrResult.Accepted;
+
+    [Benchmark(Description = "CA step: LeafTemplate.Build + Create (sign)")]
+    public int Sign()
+    {
+        using var signed = LeafTemplate.Build(key, CaFixture.Frontend, issuer)
+            .Create(issuer, notBefore, notAfter, SerialNumbers.NewPositive128(RandomNumberGenerator.Fill));
+        return signed.RawDataMemory.Length;
+    }
+
+    [Benchmark(Description = "CA step: SvidValidator.CheckLeafProfile")]
+    public int CheckProfile() => SvidValidator.CheckLeafProfile(leaf).Count;
+
+    /// <summary>What CertificateRequest.Create(X509Certificate2 issuer, ...) does first on every call.</summary>
+    [Benchmark(Description = "CA step: issuer.GetECDsaPrivateKey()")]
+    public int GetIssuerKey()
+    {
+        using var k = issuer.GetECDsaPrivateKey();
+        return k!.KeySize;
+    }
+}

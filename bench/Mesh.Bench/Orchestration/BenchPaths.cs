@@ -1,0 +1,39 @@
+using Mesh.Bench.Processes;
+
+namespace Mesh.Bench.Orchestration;
+
+/// <summary>Where things are: the repository, the published `mesh`, scratch space and results.</summary>
+internal sealed record BenchPaths(string RepoRoot)
+{
+    public string BenchDir => Path.Combine(RepoRoot, "bench");
+    public string BuildDir => Path.Combine(BenchDir, ".build");
+    public string MeshBinary => Path.Combine(BuildDir, "mesh", "mesh");
+    public string PublishLog => Path.Combine(BuildDir, "publish.log");
+
+    /// <summary>Configs, certificates and logs of the current run; emptied at the start of each run, kept after it.</summary>
+    public string WorkDir => Path.Combine(BuildDir, "run");
+
+    public string ResultsDir => Path.Combine(BenchDir, "results");
+
+    /// <summary>The repository is the first directory upwards holding Mesh.Security.sln.</summary>
+    public static BenchPaths Find(string? explicitRoot)
+    {
+        if (explicitRoot is not null)
+        {
+            return File.Exists(Path.Combine(explicitRoot, "Mesh.Security.sln"))
+                ? new BenchPaths(Path.GetFullPath(explicitRoot))
+                : throw new BenchException($"--repo {explicitRoot}: no Mesh.Security.sln there");
+        }
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Mesh.Security.sln")))
+                {
+                    return new BenchPaths(dir.FullName);
+                }
+            }
+        }
+        throw new BenchException("cannot find the repository (Mesh.Security.sln); run bench/run or pass --repo");
+    }
+}
