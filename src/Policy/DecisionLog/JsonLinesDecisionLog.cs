@@ -6,13 +6,25 @@ namespace Mesh.Policy;
 /// <summary>
 /// Appends decisions as JSON lines from a background writer, so the request path only enqueues.
 /// The channel is unbounded on purpose: an audit log that drops records under load is worse than
-/// one that uses memory; the writer drains in batches and flushes to disk after each batch.
+/// one that uses memory. The writer drains in batches and hands each batch to the kernel at once
+/// (a crash of the agent loses nothing written); it forces the file to disk (fsync) at most once per
+/// <see cref="SyncInterval"/>, and whenever someone waits in <see cref="FlushAsync"/> or the log is
+/// closed. An fsync per batch cost ~120 µs and a thread wake-up per HTTP request at low load.
 /// JSON escapes control characters inside strings, so a hostile path cannot forge a second line.
 /// </summary>
 public sealed class JsonLinesDecisionLog : IDecisionLog, IAsyncDisposable
 {
     // Bounds the time between disk flushes while a flood of decisions keeps the channel non-empty.
     private const int MaxBatch = 1024;
+
+    /// <summary>
+    /// After the first record of a quiet period the writer waits this long to gather a batch: at a few thousand
+    /// decisions a second this turns a writer wake-up and a write per decision into one per batch.
+    /// </summary>
+    private static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Longest time a written record may stay only in the page cache (lost only if the machine itself fails).</summary>
+    public static readonly TimeSpan SyncInterval = TimeSpan.FromSeconds(1);
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
     private readonly Channel<Entry> channel = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true });
@@ -85,9 +97,12 @@ public sealed class JsonLinesDecisionLog : IDecisionLog, IAsyncDisposable
     {
         var reader = channel.Reader;
         var waiters = new List<TaskCompletionSource>();
+        var lastSync = Environment.TickCount64;
+        var unsynced = false;
         using var json = new Utf8JsonWriter(file);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            await Task.Delay(GatherDelay).ConfigureAwait(false);
             var written = 0;
             try
             {
@@ -109,7 +124,13 @@ public sealed class JsonLinesDecisionLog : IDecisionLog, IAsyncDisposable
 
                 if (failure is null)
                 {
-                    file.Flush(flushToDisk: true);
+                    var sync = waiters.Count > 0 || (unsynced || written > 0) && Environment.TickCount64 - lastSync >= SyncInterval.TotalMilliseconds;
+                    file.Flush(flushToDisk: sync);
+                    unsynced = !sync && (unsynced || written > 0);
+                    if (sync)
+                    {
+                        lastSync = Environment.TickCount64;
+                    }
                 }
             }
             catch (Exception e)
@@ -131,6 +152,11 @@ public sealed class JsonLinesDecisionLog : IDecisionLog, IAsyncDisposable
             }
 
             waiters.Clear();
+        }
+
+        if (failure is null && unsynced)
+        {
+            file.Flush(flushToDisk: true);
         }
     }
 
