@@ -16,7 +16,8 @@ internal sealed class SocketSink(Socket socket, MuxStream stream) : IMuxSink
     private bool _sending;
     private bool _complete;
     private bool _aborted;
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Its only waiter (TcpRelay) just closes the socket: run that inline rather than queue it to the thread pool.
+    private readonly TaskCompletionSource _done = new();
 
     /// <summary>Completes when the peer's side has ended: delivered and half-closed, or aborted.</summary>
     public Task Done => _done.Task;
