@@ -13,7 +13,8 @@ internal sealed record BenchPaths(string RepoRoot)
     /// <summary>Configs, certificates and logs of the current run; emptied at the start of each run, kept after it.</summary>
     public string WorkDir => Path.Combine(BuildDir, "run");
 
-    public string ResultsDir => Path.Combine(BenchDir, "results");
+    /// <summary>bench/results, unless MESH_BENCH_RESULTS names another directory (CI's smoke run keeps its output out of the tree).</summary>
+    public string ResultsDir => Environment.GetEnvironmentVariable("MESH_BENCH_RESULTS") is { Length: > 0 } dir ? dir : Path.Combine(BenchDir, "results");
 
     /// <summary>The repository is the first directory upwards holding Mesh.Security.sln.</summary>
     public static BenchPaths Find(string? explicitRoot)
