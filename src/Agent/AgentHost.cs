@@ -145,7 +145,7 @@ public sealed partial class AgentHost : IAsyncDisposable
 
         var policies = PolicyStore.Open(options.PoliciesDir, new PolicyLoaderOptions { RootNamespace = options.RootNamespace }, loggers.CreateLogger<PolicyStore>());
         var decisionLog = new JsonLinesDecisionLog(options.DecisionLogPath);
-        var pool = new PeerConnectionPool(credentials, metrics, time, loggers.CreateLogger<PeerConnectionPool>());
+        var pool = new PeerConnectionPool(credentials, metrics, time, options.StreamOpenTimeout, loggers.CreateLogger<PeerConnectionPool>());
         var inboundTls = new InboundTls(credentials, bySni, identities.FirstOrDefault() ?? SpiffeId.ForWorkload(options.TrustDomain, "none", "none"), metrics, time, loggers.CreateLogger<InboundTls>());
         var tcpProxy = new OutboundTcpProxy(pool, metrics, loggers.CreateLogger<OutboundTcpProxy>());
         var httpProxy = new OutboundHttpProxy(forwarder, pool, metrics, loggers.CreateLogger<OutboundHttpProxy>());

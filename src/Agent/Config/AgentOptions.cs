@@ -17,6 +17,9 @@ public sealed record AgentOptions
     public IPEndPoint? AdminListen { get; init; }
     public required IReadOnlyList<LocalWorkload> Workloads { get; init; }
     public IReadOnlyList<OutboundListener> Outbound { get; init; } = [];
+
+    /// <summary>How long a peer agent may take to answer a stream OPEN before its connection is dropped and rebuilt.</summary>
+    public TimeSpan StreamOpenTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }
 
 public sealed record CaEndpointOptions(Uri Address, string RootCertPath, string BootstrapToken);

@@ -17,7 +17,7 @@ namespace Mesh.Agent.Tunnel;
 /// stream, not a new handshake. The TLS handshake is ours: the client certificate is the source workload's current
 /// SVID, and the server must present exactly the expected SPIFFE ID.
 /// </summary>
-public sealed partial class PeerConnectionPool(CredentialStore credentials, AgentMetrics metrics, TimeProvider time, ILogger<PeerConnectionPool> logger) : IAsyncDisposable
+public sealed partial class PeerConnectionPool(CredentialStore credentials, AgentMetrics metrics, TimeProvider time, TimeSpan openTimeout, ILogger<PeerConnectionPool> logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<PeerKey, PeerSlot> _slots = new();
     private readonly ConcurrentDictionary<PeerKey, HttpMessageInvoker> _http = new();
@@ -28,7 +28,7 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
         var slot = _slots.GetOrAdd(key, static _ => new PeerSlot());
         var connection = await slot.GetAsync(() => ConnectAsync(key), ct).ConfigureAwait(false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(OpenTimeout);
+        timeout.CancelAfter(openTimeout);
         try
         {
             return await connection.OpenAsync(request, createSink, timeout.Token).ConfigureAwait(false);
@@ -36,14 +36,12 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             // A peer that does not answer an OPEN is gone or stuck: drop the connection so the next caller reconnects.
-            LogOpenTimedOut(logger, key.Agent.ToString(), OpenTimeout);
+            LogOpenTimedOut(logger, key.Agent.ToString(), openTimeout);
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new PeerConnectException($"agent {key.Agent} did not answer within {OpenTimeout.TotalSeconds} s");
+            throw new PeerConnectException($"agent {key.Agent} did not answer within {openTimeout.TotalSeconds} s");
         }
     }
 
-    /// <summary>How long a peer may take to answer an OPEN (the serving agent connects to the workload first).</summary>
-    public static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// An HTTP client whose connections are streams to the peer: HttpClient pools HTTP/1.1 connections per destination

@@ -124,6 +124,8 @@ public sealed class MeshFixture : IAsyncLifetime
         AdminListen = new IPEndPoint(IPAddress.Loopback, 0),
         Workloads = workloads,
         Outbound = outbound,
+        // Short, so that the test of a peer that never answers stays quick; loopback answers take milliseconds.
+        StreamOpenTimeout = TimeSpan.FromSeconds(3),
     };
 
     private static LocalWorkload Workload(string name, SpiffeId id, params WorkloadPort[] ports) => new()

@@ -43,6 +43,36 @@ public sealed class PeerIdentityCheckTests(MeshFixture mesh)
         Assert.DoesNotContain("/api/items", await output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Peer_that_completes_the_handshake_but_never_answers_a_stream_is_dropped_after_the_open_timeout()
+    {
+        // openssl s_server holds the backend's genuine SVID, so the handshake succeeds; it then ignores every frame.
+        var (cert, key) = TestCa.WritePem(await mesh.Ca.IssueAsync(MeshFixture.BackendId), mesh.Dir, "silent-backend");
+        var info = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in new[] { "s_server", "-accept", $"127.0.0.1:{mesh.ImpostorPort}", "-cert", cert, "-key", key, "-tls1_3", "-alpn", "mesh-mux/1", "-naccept", "5" })
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var silent = Process.Start(info)!;
+        _ = silent.StandardOutput.ReadToEndAsync();
+        try
+        {
+            await WaitForListenerAsync(mesh.ImpostorPort);
+            var started = Stopwatch.StartNew();
+
+            var result = await ExternalTool.CurlAsync("-w", "\n%{http_code}", $"http://127.0.0.1:{mesh.OutboundToImpostorPort}/api/items");
+
+            Assert.EndsWith("502", result.StdOut, StringComparison.Ordinal);
+            Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(14));
+            Assert.True(mesh.FrontendLogs.Contains("did not answer a stream open"), string.Join("\n", mesh.FrontendLogs.Lines));
+        }
+        finally
+        {
+            silent.Kill(entireProcessTree: true);
+            await silent.WaitForExitAsync();
+        }
+    }
+
     private static async Task WaitForListenerAsync(int port)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
