@@ -1,75 +1,162 @@
 namespace Mesh.Agent.Config;
 
-// The YAML shape of an agent config file; AgentConfigLoader validates it into AgentOptions.
-// Settable properties are required by the YAML deserializer.
-#pragma warning disable CA1002, CA2227
+// The YAML shape of an agent config file, read field by field (no reflection); AgentConfigLoader validates it
+// into AgentOptions.
 internal sealed class AgentConfigFile
 {
-    public string? Node { get; set; }
-    public string? TrustDomain { get; set; }
-    public CaSection? Ca { get; set; }
-    public string? Policies { get; set; }
-    public string? RootNamespace { get; set; }
-    public string? DecisionLog { get; set; }
-    public string? Registry { get; set; }
-    public ListenSection? Inbound { get; set; }
-    public ListenSection? Admin { get; set; }
-    public List<WorkloadSection> Workloads { get; set; } = [];
-    public List<OutboundSection> Outbound { get; set; } = [];
+    public string? Node { get; private init; }
+    public string? TrustDomain { get; private init; }
+    public CaSection? Ca { get; private init; }
+    public string? Policies { get; private init; }
+    public string? RootNamespace { get; private init; }
+    public string? DecisionLog { get; private init; }
+    public string? Registry { get; private init; }
+    public ListenSection? Inbound { get; private init; }
+    public ListenSection? Admin { get; private init; }
+    public IReadOnlyList<WorkloadSection> Workloads { get; private init; } = [];
+    public IReadOnlyList<OutboundSection> Outbound { get; private init; } = [];
+
+    public static AgentConfigFile Read(YamlMap map)
+    {
+        var file = new AgentConfigFile
+        {
+            Node = map.String("node"),
+            TrustDomain = map.String("trustDomain"),
+            Ca = map.Map("ca") is { } ca ? CaSection.Read(ca) : null,
+            Policies = map.String("policies"),
+            RootNamespace = map.String("rootNamespace"),
+            DecisionLog = map.String("decisionLog"),
+            Registry = map.String("registry"),
+            Inbound = map.Map("inbound") is { } inbound ? ListenSection.Read(inbound) : null,
+            Admin = map.Map("admin") is { } admin ? ListenSection.Read(admin) : null,
+            Workloads = map.List("workloads").Select(WorkloadSection.Read).ToList(),
+            Outbound = map.List("outbound").Select(OutboundSection.Read).ToList(),
+        };
+        map.EnsureAllRead();
+        return file;
+    }
 
     internal sealed class CaSection
     {
-        public string? Address { get; set; }
-        public string? RootCert { get; set; }
-        public string? TokenFile { get; set; }
+        public string? Address { get; private init; }
+        public string? RootCert { get; private init; }
+        public string? TokenFile { get; private init; }
+
+        public static CaSection Read(YamlMap map)
+        {
+            var ca = new CaSection { Address = map.String("address"), RootCert = map.String("rootCert"), TokenFile = map.String("tokenFile") };
+            map.EnsureAllRead();
+            return ca;
+        }
     }
 
     internal sealed class ListenSection
     {
-        public string? Listen { get; set; }
+        public string? Listen { get; private init; }
+
+        public static ListenSection Read(YamlMap map)
+        {
+            var listen = new ListenSection { Listen = map.String("listen") };
+            map.EnsureAllRead();
+            return listen;
+        }
     }
 
     internal sealed class WorkloadSection
     {
-        public string? Name { get; set; }
-        public string? Namespace { get; set; }
-        public string? ServiceAccount { get; set; }
-        public Dictionary<string, string> Labels { get; set; } = [];
-        public string? Address { get; set; }
-        public List<PortSection> Ports { get; set; } = [];
+        public string? Name { get; private init; }
+        public string? Namespace { get; private init; }
+        public string? ServiceAccount { get; private init; }
+        public Dictionary<string, string> Labels { get; private init; } = [];
+        public string? Address { get; private init; }
+        public IReadOnlyList<PortSection> Ports { get; private init; } = [];
+
+        public static WorkloadSection Read(YamlMap map)
+        {
+            var workload = new WorkloadSection
+            {
+                Name = map.String("name"),
+                Namespace = map.String("namespace"),
+                ServiceAccount = map.String("serviceAccount"),
+                Labels = map.StringMap("labels"),
+                Address = map.String("address"),
+                Ports = map.List("ports").Select(PortSection.Read).ToList(),
+            };
+            map.EnsureAllRead();
+            return workload;
+        }
     }
 
     internal sealed class PortSection
     {
-        public int Port { get; set; }
-        public int TargetPort { get; set; }
-        public string? Protocol { get; set; }
+        public int Port { get; private init; }
+        public int TargetPort { get; private init; }
+        public string? Protocol { get; private init; }
+
+        public static PortSection Read(YamlMap map)
+        {
+            var port = new PortSection { Port = map.Int("port"), TargetPort = map.Int("targetPort"), Protocol = map.String("protocol") };
+            map.EnsureAllRead();
+            return port;
+        }
     }
 
     internal sealed class OutboundSection
     {
-        public string? Listen { get; set; }
-        public string? From { get; set; }
-        public string? To { get; set; }
+        public string? Listen { get; private init; }
+        public string? From { get; private init; }
+        public string? To { get; private init; }
+
+        public static OutboundSection Read(YamlMap map)
+        {
+            var outbound = new OutboundSection { Listen = map.String("listen"), From = map.String("from"), To = map.String("to") };
+            map.EnsureAllRead();
+            return outbound;
+        }
     }
 }
 
 internal sealed class RegistryFile
 {
-    public List<ServiceSection> Services { get; set; } = [];
+    public IReadOnlyList<ServiceSection> Services { get; private init; } = [];
+
+    public static RegistryFile Read(YamlMap map)
+    {
+        var file = new RegistryFile { Services = map.List("services").Select(ServiceSection.Read).ToList() };
+        map.EnsureAllRead();
+        return file;
+    }
 
     internal sealed class ServiceSection
     {
-        public string? Name { get; set; }
-        public List<AgentConfigFile.PortSection> Ports { get; set; } = [];
-        public List<EndpointSection> Endpoints { get; set; } = [];
+        public string? Name { get; private init; }
+        public IReadOnlyList<AgentConfigFile.PortSection> Ports { get; private init; } = [];
+        public IReadOnlyList<EndpointSection> Endpoints { get; private init; } = [];
+
+        public static ServiceSection Read(YamlMap map)
+        {
+            var service = new ServiceSection
+            {
+                Name = map.String("name"),
+                Ports = map.List("ports").Select(AgentConfigFile.PortSection.Read).ToList(),
+                Endpoints = map.List("endpoints").Select(EndpointSection.Read).ToList(),
+            };
+            map.EnsureAllRead();
+            return service;
+        }
     }
 
     internal sealed class EndpointSection
     {
-        public string? Address { get; set; }
-        public string? Agent { get; set; }
-        public string? Identity { get; set; }
+        public string? Address { get; private init; }
+        public string? Agent { get; private init; }
+        public string? Identity { get; private init; }
+
+        public static EndpointSection Read(YamlMap map)
+        {
+            var endpoint = new EndpointSection { Address = map.String("address"), Agent = map.String("agent"), Identity = map.String("identity") };
+            map.EnsureAllRead();
+            return endpoint;
+        }
     }
 }
-#pragma warning restore CA1002, CA2227

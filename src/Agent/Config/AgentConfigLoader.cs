@@ -8,7 +8,7 @@ public static class AgentConfigLoader
 {
     public static AgentOptions Load(string path)
     {
-        var file = ConfigFiles.Read<AgentConfigFile>(path);
+        var file = ConfigFiles.Read(path, AgentConfigFile.Read);
         var errors = new List<string>();
 
         if (string.IsNullOrWhiteSpace(file.Node))

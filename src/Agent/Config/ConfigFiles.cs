@@ -1,18 +1,11 @@
 using System.Net;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Mesh.Agent.Config;
 
 /// <summary>Reads YAML config files strictly: unknown fields are errors, positions are reported as file:line:col.</summary>
 internal static class ConfigFiles
 {
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .Build();
-
-    public static T Read<T>(string path) where T : new()
+    public static T Read<T>(string path, Func<YamlMap, T> read)
     {
         string text;
         try
@@ -23,15 +16,7 @@ internal static class ConfigFiles
         {
             throw new ConfigException($"{path}: cannot read: {e.Message}");
         }
-        try
-        {
-            return Deserializer.Deserialize<T>(text) ?? new T();
-        }
-        catch (YamlException e)
-        {
-            var inner = e.InnerException is { } i && i is not YamlException ? $" ({i.Message})" : "";
-            throw new ConfigException($"{path}:{e.Start.Line}:{e.Start.Column}: {e.Message}{inner}");
-        }
+        return read(YamlMap.Load(path, text));
     }
 
     public static string Resolve(string baseFile, string path) =>

@@ -8,7 +8,7 @@ public static class RegistryLoader
 {
     public static ServiceRegistry Load(string path)
     {
-        var file = ConfigFiles.Read<RegistryFile>(path);
+        var file = ConfigFiles.Read(path, RegistryFile.Read);
         var errors = new List<string>();
         var services = new List<RegisteredService>();
         for (var i = 0; i < file.Services.Count; i++)

@@ -15,11 +15,14 @@ internal sealed record AuditRecord(
     [property: JsonPropertyName("not_after")] DateTimeOffset? NotAfter,
     [property: JsonPropertyName("public_key_sha256")] string? PublicKeySha256);
 
+/// <summary>Source-generated serialization: no reflection (NativeAOT-safe), nulls written as null.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(AuditRecord))]
+internal sealed partial class AuditJsonContext : JsonSerializerContext;
+
 /// <summary>Append-only JSON-lines audit file.</summary>
 internal sealed class AuditLog : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
-
     // Guards _writer: gRPC calls run concurrently and each record must land as one whole line.
     private readonly Lock _gate = new();
     private readonly StreamWriter _writer;
@@ -39,7 +42,7 @@ internal sealed class AuditLog : IDisposable
 
     internal void Write(AuditRecord record)
     {
-        var line = JsonSerializer.Serialize(record, Json);
+        var line = JsonSerializer.Serialize(record, AuditJsonContext.Default.AuditRecord);
         lock (_gate)
         {
             _writer.WriteLine(line);

@@ -79,5 +79,5 @@ internal static class MeshExecutable
     public static string Path { get; } = Environment.ProcessPath ?? "dotnet";
 
     public static IReadOnlyList<string> PrefixArgs { get; } =
-        System.IO.Path.GetFileNameWithoutExtension(Path) == "dotnet" ? [typeof(MeshExecutable).Assembly.Location] : [];
+        System.IO.Path.GetFileNameWithoutExtension(Path) == "dotnet" ? [System.IO.Path.Combine(AppContext.BaseDirectory, "mesh.dll")] : [];
 }

@@ -168,7 +168,7 @@ public sealed class AgentConfigLoaderTests : IDisposable
         { "inbound listen without a port", "listen: 127.0.0.1:15006", "listen: 127.0.0.1", "inbound.listen: '127.0.0.1' is not an IP:port address" },
         { "admin listen with a port out of range", "listen: 127.0.0.1:15000", "listen: 127.0.0.1:99999", "admin.listen: '127.0.0.1:99999' is not an IP:port address" },
         { "workload without a namespace", "    namespace: demo\n", "", "workloads[0].namespace: required" },
-        { "workload without a name", "  - name: frontend\n", "  - labels: { tier: web }\n", "workloads[0].name: required" },
+        { "workload without a name", "  - name: frontend\n    namespace: demo\n", "  - namespace: demo\n", "workloads[0].name: required" },
         { "workload without a service account", "    serviceAccount: frontend\n", "", "workloads[0].serviceAccount: required" },
         { "workload address that is a host name", "    address: 127.0.0.1\n", "    address: localhost\n", "workloads[0].address: 'localhost' is not an IP address" },
         { "workload port with an unsupported protocol", "protocol: http }", "protocol: udp }", "workloads[0].ports[0].protocol: protocol 'udp' is not supported; use tcp or http" },
@@ -327,5 +327,17 @@ public sealed class AgentConfigLoaderTests : IDisposable
         var e = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(path));
 
         Assert.StartsWith($"{path}: cannot read", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Field_given_twice_is_an_error_at_its_file_line_and_column()
+    {
+        // Which of two values would win is exactly what a security team must not have to guess.
+        var path = WriteConfig(Mutate(ValidConfig, "    namespace: demo\n", "    namespace: demo\n    namespace: prod\n"));
+
+        var e = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(path));
+
+        Assert.StartsWith($"{path}:", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Duplicate key", e.Message, StringComparison.Ordinal);
     }
 }
