@@ -70,7 +70,6 @@ public sealed partial class AgentHost : IAsyncDisposable
 
     /// <summary>The outbound listeners' bound addresses, in the order of <see cref="AgentOptions.Outbound"/>.</summary>
     public IReadOnlyList<IPEndPoint> OutboundEndpoints => _outboundEndpoints.Select(e => e()).ToList();
-    public int PolicyGeneration => _policies.Generation;
     public IReadOnlyList<SpiffeId> MissingIdentities() => _admin.MissingIdentities();
 
     /// <summary>
@@ -199,9 +198,6 @@ public sealed partial class AgentHost : IAsyncDisposable
     }
 
     public Task FlushDecisionLogAsync(CancellationToken ct = default) => _decisionLog.FlushAsync(ct);
-
-    /// <summary>Reloads policies now instead of waiting for the directory watcher.</summary>
-    public bool ReloadPolicies() => _policies.Reload();
 
     private static Func<SpiffeId, CancellationToken, Task<IssuedSvid>> CreateCaFetcher(AgentOptions options)
     {

@@ -3,10 +3,8 @@ using Mesh.Identity;
 namespace Mesh.Agent.Inbound;
 
 /// <summary>What the TLS handshake established about one inbound connection; kept as its mux connection's state.</summary>
-internal sealed class InboundConnection(string remote)
+internal sealed class InboundConnection
 {
-    public string Remote => remote;
-
     /// <summary>The identity this agent presented (chosen by SNI).</summary>
     public SpiffeId? LocalIdentity { get; set; }
 

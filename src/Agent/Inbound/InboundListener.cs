@@ -16,7 +16,7 @@ internal sealed partial class InboundListener(InboundTls tls, InboundHandler han
     public async Task HandleAsync(Socket socket, CancellationToken ct)
     {
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        var connection = new InboundConnection(remote);
+        var connection = new InboundConnection();
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         try
         {
@@ -41,7 +41,6 @@ internal sealed partial class InboundListener(InboundTls tls, InboundHandler han
         }
         var mux = new MuxConnection(ssl, isClient: false)
         {
-            State = connection,
             OnOpen = (stream, request) => handler.OpenAsync(connection, stream, request, ct),
         };
         mux.Start();

@@ -38,9 +38,6 @@ public sealed class MuxConnection : IAsyncDisposable
     /// <summary>On the serving agent: called for each stream the peer opens; it must attach a sink and answer with <see cref="AcceptAsync"/> or <see cref="RefuseAsync"/>.</summary>
     internal Func<MuxStream, OpenRequest, Task>? OnOpen { get; init; }
 
-    /// <summary>Whatever the owner keeps with the connection (the serving agent: the verified peer).</summary>
-    public object? State { get; init; }
-
     public int ActiveStreams => _streams.Count;
     public bool CanOpenStreams => !_closed && !_goingAway && _streams.Count < MaxStreams;
     public Task Completion => _readLoop;
