@@ -39,6 +39,9 @@ public sealed partial class AgentHost : IAsyncDisposable
     private readonly List<SocketListener> _tcpListeners;
     private readonly ListenOptions? _adminListen;
     private readonly List<Func<IPEndPoint>> _outboundEndpoints;
+    private NodeIdentity? _node;
+    private Task _nodeLoop = Task.CompletedTask;
+    private CancellationTokenSource _stopNode = new();
 
     private AgentHost(WebApplication app, IdentityManager identities, PolicyStore policies, JsonLinesDecisionLog decisionLog, PeerConnectionPool pool,
         InboundHandler inbound, AdminEndpoints admin, SocketListener inboundListener, List<SocketListener> tcpListeners, ListenOptions? adminListen,
@@ -161,7 +164,12 @@ public sealed partial class AgentHost : IAsyncDisposable
             _ => Results.StatusCode(500).ExecuteAsync(context),
         });
 
-        fetchSvid ??= CreateCaFetcher(options);
+        NodeIdentity? node = null;
+        if (fetchSvid is null)
+        {
+            node = CreateNodeIdentity(options, credentials, time, loggers);
+            fetchSvid = async (id, token) => await (await node.ClientAsync(token).ConfigureAwait(false)).RequestSvidAsync(id, token).ConfigureAwait(false);
+        }
         var identityManager = new IdentityManager(identities, fetchSvid, credentials, time, loggers.CreateLogger<IdentityManager>());
         await app.StartAsync(ct).ConfigureAwait(false);
         var listenerLogger = loggers.CreateLogger<SocketListener>();
@@ -183,9 +191,16 @@ public sealed partial class AgentHost : IAsyncDisposable
             }
         }
         // Certificates are fetched in the background; until each arrives its handshakes fail closed.
+        var stopNode = new CancellationTokenSource();
+        var nodeLoop = node is null ? Task.CompletedTask : Task.Run(() => node.RunAsync(stopNode.Token), CancellationToken.None);
         _ = identityManager.StartAsync(CancellationToken.None);
         LogStarted(logger, options.Node, inboundSocket.LocalEndPoint.ToString(), identities.Count, routes.Count);
-        return new AgentHost(app, identityManager, policies, decisionLog, pool, inbound, admin, inboundSocket, tcpListeners, adminListen, outboundEndpoints, metrics);
+        return new AgentHost(app, identityManager, policies, decisionLog, pool, inbound, admin, inboundSocket, tcpListeners, adminListen, outboundEndpoints, metrics)
+        {
+            _node = node,
+            _nodeLoop = nodeLoop,
+            _stopNode = stopNode,
+        };
     }
 
     /// <summary>Waits until every identity this node serves has a valid certificate.</summary>
@@ -199,7 +214,7 @@ public sealed partial class AgentHost : IAsyncDisposable
 
     public Task FlushDecisionLogAsync(CancellationToken ct = default) => _decisionLog.FlushAsync(ct);
 
-    private static Func<SpiffeId, CancellationToken, Task<IssuedSvid>> CreateCaFetcher(AgentOptions options)
+    private static NodeIdentity CreateNodeIdentity(AgentOptions options, CredentialStore credentials, TimeProvider time, ILoggerFactory loggers)
     {
         TrustBundle caTrust;
         try
@@ -210,8 +225,9 @@ public sealed partial class AgentHost : IAsyncDisposable
         {
             throw new ConfigException($"ca.rootCert: cannot load {options.Ca.RootCertPath}: {e.Message}");
         }
-        var client = new CaClient(new CaClientOptions(options.Ca.Address, caTrust, options.Ca.BootstrapToken));
-        return client.RequestSvidAsync;
+        // The CA is verified against the newest bundle the agent has seen (a root rotation reaches it that way),
+        // falling back to the configured root before the first certificate arrives.
+        return new NodeIdentity(options.Node, options.TrustDomain, options.Ca, () => credentials.Bundle ?? caTrust, time, loggers.CreateLogger<NodeIdentity>());
     }
 
     public async ValueTask DisposeAsync()
@@ -223,6 +239,10 @@ public sealed partial class AgentHost : IAsyncDisposable
         }
         await _app.StopAsync().ConfigureAwait(false);
         await _identities.DisposeAsync().ConfigureAwait(false);
+        await _stopNode.CancelAsync().ConfigureAwait(false);
+        await _nodeLoop.ConfigureAwait(false);
+        _stopNode.Dispose();
+        _node?.Dispose();
         await _app.DisposeAsync().ConfigureAwait(false);
         await _pool.DisposeAsync().ConfigureAwait(false);
         await _decisionLog.DisposeAsync().ConfigureAwait(false);

@@ -19,20 +19,10 @@ internal sealed class CaFixture : IDisposable
 
     public CaFixture()
     {
-        Token = BootstrapTokens.NewToken();
-        var options = new CaOptions
-        {
-            TrustDomain = Td,
-            StateDir = stateDir,
-            Nodes = [new CaNodeGrant("node-a", BootstrapTokens.Hash(Token), [Frontend])],
-        };
+        var options = new CaOptions { TrustDomain = Td, StateDir = stateDir };
         Root = RootAuthority.LoadOrCreate(options, TimeProvider.System, NullLogger.Instance);
         Issuer = new Issuer(Root, options, TimeProvider.System);
     }
-
-    public string Token { get; }
-
-    public string Authorization => "Bearer " + Token;
 
     public RootAuthority Root { get; }
 
@@ -48,7 +38,7 @@ internal sealed class CaFixture : IDisposable
     }
 
     /// <summary>Issues one SVID through the full path; fails the run if the CA refuses.</summary>
-    public X509Certificate2 IssueLeaf() => Issuer.Handle(Authorization, Frontend.ToString(), NewCsr(), 3600) switch
+    public X509Certificate2 IssueLeaf() => Issuer.IssueManually("bench", Frontend, NewCsr(), 3600) switch
     {
         IssuanceOutcome.Issued issued => issued.Leaf,
         var refused => throw new InvalidOperationException($"CA refused the benchmark CSR: {refused}"),

@@ -13,31 +13,28 @@ internal static class MeshConfigs
     public const string ClientPrincipal = TrustDomain + "/ns/bench/sa/client";
     public const string ServerSpiffeId = "spiffe://" + TrustDomain + "/ns/bench/sa/server";
 
-    public sealed record Tokens(string NodeA, string NodeAHash, string NodeB, string NodeBHash);
-
-    public static IReadOnlyDictionary<string, string> All(string protocol, Tokens tokens) => new Dictionary<string, string>
+    public static IReadOnlyDictionary<string, string> All(string protocol) => new Dictionary<string, string>
     {
-        ["ca.yaml"] = Ca(tokens),
+        ["ca.yaml"] = Ca(),
+        ["workloads.yaml"] = Workloads(),
         ["registry.yaml"] = Registry(protocol),
         ["agent-a.yaml"] = ClientAgent(),
         ["agent-b.yaml"] = ServerAgent(protocol),
         ["policies/allow-client.yaml"] = Policy(protocol),
-        ["node-a.token"] = tokens.NodeA + "\n",
-        ["node-b.token"] = tokens.NodeB + "\n",
     };
 
-    private static string Ca(Tokens tokens) => $"""
+    private static string Ca() => $"""
         trustDomain: {TrustDomain}
         stateDir: ./ca-state
         listen: {Ports.Host}:{Ports.MeshCa}
         defaultTtl: 1h
-        nodes:
-          - node: node-a
-            tokenSha256: {tokens.NodeAHash}
-            identities: [spiffe://{TrustDomain}/ns/bench/sa/client]
-          - node: node-b
-            tokenSha256: {tokens.NodeBHash}
-            identities: [{ServerSpiffeId}]
+        registry: ./workloads.yaml
+        """;
+
+    private static string Workloads() => """
+        workloads:
+          - { node: node-a, namespace: bench, serviceAccount: client }
+          - { node: node-b, namespace: bench, serviceAccount: server }
         """;
 
     private static string Registry(string protocol) => $$"""

@@ -20,13 +20,17 @@ internal sealed class MeshScenario(string protocol) : IScenario
         {
             throw new BenchException($"{context.MeshBinary} is missing: `dotnet publish src/Cli` failed or was not run (see bench/.build/publish.log)");
         }
-        var a = await TokenAsync(context, ct).ConfigureAwait(false);
-        var b = await TokenAsync(context, ct).ConfigureAwait(false);
-        var configs = MeshConfigs.All(protocol, new MeshConfigs.Tokens(a.Token, a.Hash, b.Token, b.Hash));
+        var configs = MeshConfigs.All(protocol);
         Directory.CreateDirectory(Path.Combine(context.Dir, "policies"));
         foreach (var (name, text) in configs)
         {
             await File.WriteAllTextAsync(Path.Combine(context.Dir, name), text.EndsWith('\n') ? text : text + "\n", ct).ConfigureAwait(false);
+        }
+        // One-time join tokens, made the way an operator makes them; the CA config must exist first.
+        foreach (var node in new[] { "node-a", "node-b" })
+        {
+            var token = await TokenAsync(context, node, ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(context.Dir, node + ".token"), token + "\n", ct).ConfigureAwait(false);
         }
 
         var started = new List<ChildProcess>();
@@ -59,17 +63,16 @@ internal sealed class MeshScenario(string protocol) : IScenario
     private static ChildProcess Start(ScenarioContext context, string name, string log, params string[] args) =>
         ChildProcess.Start(name, context.MeshBinary, args, Path.Combine(context.Dir, log), context.Dir);
 
-    private static async Task<(string Token, string Hash)> TokenAsync(ScenarioContext context, CancellationToken ct)
+    private static async Task<string> TokenAsync(ScenarioContext context, string node, CancellationToken ct)
     {
-        var output = await Tool.RunCheckedAsync(context.MeshBinary, ["ca", "token"], ct, context.Dir).ConfigureAwait(false);
-        string? token = null, hash = null;
+        var output = await Tool.RunCheckedAsync(context.MeshBinary, ["ca", "token", "--config", "ca.yaml", "--node", node], ct, context.Dir).ConfigureAwait(false);
         foreach (var line in output.Split('\n', StringSplitOptions.TrimEntries))
         {
-            if (line.StartsWith("token:", StringComparison.Ordinal)) token = line["token:".Length..].Trim();
-            if (line.StartsWith("tokenSha256:", StringComparison.Ordinal)) hash = line["tokenSha256:".Length..].Trim();
+            if (line.StartsWith("token:", StringComparison.Ordinal))
+            {
+                return line["token:".Length..].Trim();
+            }
         }
-        return token is not null && hash is not null
-            ? (token, hash)
-            : throw new BenchException($"`mesh ca token` printed no 'token:' and 'tokenSha256:' lines: {output}");
+        throw new BenchException($"`mesh ca token` printed no 'token:' line: {output}");
     }
 }

@@ -41,10 +41,17 @@ internal sealed class AgentConfigFile
         public string? Address { get; private init; }
         public string? RootCert { get; private init; }
         public string? TokenFile { get; private init; }
+        public string? StateDir { get; private init; }
 
         public static CaSection Read(YamlMap map)
         {
-            var ca = new CaSection { Address = map.String("address"), RootCert = map.String("rootCert"), TokenFile = map.String("tokenFile") };
+            var ca = new CaSection
+            {
+                Address = map.String("address"),
+                RootCert = map.String("rootCert"),
+                TokenFile = map.String("tokenFile"),
+                StateDir = map.String("stateDir"),
+            };
             map.EnsureAllRead();
             return ca;
         }

@@ -25,7 +25,7 @@ public static class AgentConfigLoader
             errors.Add($"trustDomain: {tdError}");
         }
 
-        CaEndpointOptions? ca = ReadCa(path, file.Ca, errors);
+        CaEndpointOptions? ca = ReadCa(path, file.Node, file.Ca, errors);
         var inbound = ConfigFiles.ParseEndpoint(file.Inbound?.Listen, "inbound.listen", errors);
         var admin = file.Admin?.Listen is null ? null : ConfigFiles.ParseEndpoint(file.Admin.Listen, "admin.listen", errors);
 
@@ -97,7 +97,7 @@ public static class AgentConfigLoader
         };
     }
 
-    private static CaEndpointOptions? ReadCa(string path, AgentConfigFile.CaSection? ca, List<string> errors)
+    private static CaEndpointOptions? ReadCa(string path, string? node, AgentConfigFile.CaSection? ca, List<string> errors)
     {
         if (ca is null)
         {
@@ -138,7 +138,14 @@ public static class AgentConfigLoader
                 ok = false;
             }
         }
-        return ok ? new CaEndpointOptions(address!, ConfigFiles.Resolve(path, ca.RootCert!), token!) : null;
+        // Default: next to the config, per node. The node key and certificate must survive a restart, or the restart
+        // would need a new bootstrap token.
+        var stateDir = ConfigFiles.Resolve(path, ca.StateDir ?? $"state-{node}");
+        return ok ? new CaEndpointOptions(address!, ConfigFiles.Resolve(path, ca.RootCert!), token!)
+        {
+            TokenFilePath = ConfigFiles.Resolve(path, ca.TokenFile!),
+            StateDir = stateDir,
+        } : null;
     }
 
     private static LocalWorkload? ReadWorkload(AgentConfigFile.WorkloadSection w, string at, TrustDomain? td, List<string> errors)

@@ -22,7 +22,16 @@ public sealed record AgentOptions
     public TimeSpan StreamOpenTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }
 
-public sealed record CaEndpointOptions(Uri Address, string RootCertPath, string BootstrapToken);
+/// <summary>How the agent reaches the CA and proves it is this node.</summary>
+/// <param name="BootstrapToken">The join token or service-account token read when the config was loaded.</param>
+public sealed record CaEndpointOptions(Uri Address, string RootCertPath, string BootstrapToken)
+{
+    /// <summary>Re-read at each bootstrap: the kubelet rotates projected tokens in place.</summary>
+    public string? TokenFilePath { get; init; }
+
+    /// <summary>Where the node certificate and key are kept (0600) so a restart renews instead of re-bootstrapping; null keeps them in memory only.</summary>
+    public string? StateDir { get; init; }
+}
 
 public enum PortProtocol { Tcp, Http }
 

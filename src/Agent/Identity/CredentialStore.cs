@@ -45,6 +45,15 @@ public sealed class CredentialStore(TrustDomain trustDomain, TimeProvider time)
         return creds;
     }
 
+    /// <summary>Forgets an identity's certificate: its workload left the node, so nothing may present it any more.</summary>
+    public void Remove(SpiffeId id)
+    {
+        if (ImmutableInterlocked.TryRemove(ref _byId, id, out _))
+        {
+            Changed?.Invoke(id);
+        }
+    }
+
     /// <summary>The identity's credentials if it has a certificate that is valid now.</summary>
     public bool TryGet(SpiffeId id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out WorkloadCredentials? credentials)
     {

@@ -7,9 +7,15 @@ public static class RenewalSchedule
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(150);
 
     /// <summary>Renew at half of the lifetime (as SPIRE and Istio do), so a CA outage of up to half a lifetime is survived.</summary>
-    public static TimeSpan RenewIn(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now)
+    public static TimeSpan RenewIn(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now) => RenewIn(notBefore, notAfter, now, 0);
+
+    /// <summary>
+    /// Half-life moved by up to ±10% of itself (<paramref name="jitter"/> in [-1, 1]), so a node's certificates, all
+    /// issued together at start, do not all come due at the same instant again and again.
+    /// </summary>
+    public static TimeSpan RenewIn(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now, double jitter)
     {
-        var renewAt = notBefore + (notAfter - notBefore) / 2;
+        var renewAt = notBefore + (notAfter - notBefore) / 2 * (1 + 0.1 * Math.Clamp(jitter, -1, 1));
         var wait = renewAt - now;
         return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
     }

@@ -6,8 +6,12 @@ namespace Mesh.Ca;
 /// <summary>One line of the issuance audit log; refusals are recorded as well as grants.</summary>
 internal sealed record AuditRecord(
     [property: JsonPropertyName("time")] DateTimeOffset Time,
-    [property: JsonPropertyName("caller_node")] string? CallerNode,
+    [property: JsonPropertyName("peer")] string? Peer,
+    [property: JsonPropertyName("auth_method")] string? AuthMethod,
+    [property: JsonPropertyName("caller")] string? Caller,
+    [property: JsonPropertyName("node")] string? Node,
     [property: JsonPropertyName("requested_identity")] string RequestedIdentity,
+    [property: JsonPropertyName("granted_identity")] string? GrantedIdentity,
     [property: JsonPropertyName("result")] string Result,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("refusal_reason")] string? RefusalReason,
@@ -30,14 +34,15 @@ internal sealed class AuditLog : IDisposable
     internal AuditLog(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
+        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite };
         if (!OperatingSystem.IsWindows())
         {
             // It names nodes and identities; not secret, but not for every local user either.
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        _writer = new StreamWriter(new FileStream(path, options)) { AutoFlush = true };
+        // mesh ca issue appends to the same file while the CA runs: each record is one write(2) of a whole line.
+        _writer = new StreamWriter(new FileStream(path, options), bufferSize: 64 * 1024) { AutoFlush = true };
     }
 
     internal void Write(AuditRecord record)

@@ -14,10 +14,13 @@ namespace Mesh.Ca;
 /// defaultTtl: 1h
 /// maxTtl: 24h
 /// auditLog: ./ca-state/issuance-audit.log
-/// nodes:
-///   - node: node-a
-///     tokenSha256: 3f1c...      # BootstrapTokens.Hash(token), 64 hex chars
-///     identities: [spiffe://cluster.local/ns/demo/sa/frontend]
+/// registry: ./workloads.yaml    # which workloads run on which node (see WorkloadRegistryFile)
+/// auth:
+///   kubernetes:                 # optional: accept node agents' projected service-account tokens
+///     issuer: https://kubernetes.default.svc.cluster.local
+///     jwksFile: ./cluster-jwks.json
+///     audience: mesh-ca
+///     agentServiceAccounts: [mesh-system/mesh-agent]
 /// </example>
 public static class CaConfigLoader
 {
@@ -48,7 +51,7 @@ public static class CaConfigLoader
         var reader = new ConfigReader(yamlPath, Path.GetDirectoryName(fullPath)!);
         var options = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode root
             ? reader.Read(root)
-            : reader.Fail(stream.Documents.FirstOrDefault()?.RootNode, "the file must be one YAML mapping with trustDomain, stateDir and nodes");
+            : reader.Fail(stream.Documents.FirstOrDefault()?.RootNode, "the file must be one YAML mapping with trustDomain and stateDir");
         return reader.Errors.Count > 0 ? throw new CaConfigException(reader.Errors) : options!;
     }
 }

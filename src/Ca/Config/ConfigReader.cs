@@ -1,15 +1,15 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Mesh.Identity;
 using YamlDotNet.RepresentationModel;
 
 namespace Mesh.Ca;
 
 /// <summary>Walks the YAML tree into <see cref="CaOptions"/>, collecting errors instead of stopping at the first.</summary>
-internal sealed partial class ConfigReader(string file, string baseDir)
+internal sealed class ConfigReader(string file, string baseDir)
 {
-    private static readonly HashSet<string> TopKeys = ["trustDomain", "stateDir", "listen", "defaultTtl", "maxTtl", "auditLog", "nodes"];
-    private static readonly HashSet<string> NodeKeys = ["node", "tokenSha256", "identities"];
+    private static readonly HashSet<string> TopKeys = ["trustDomain", "stateDir", "listen", "defaultTtl", "maxTtl", "auditLog", "registry", "auth"];
+    private static readonly HashSet<string> AuthKeys = ["kubernetes"];
+    private static readonly HashSet<string> KubernetesKeys = ["issuer", "jwksFile", "audience", "agentServiceAccounts", "clockSkew"];
 
     internal List<string> Errors { get; } = [];
 
@@ -33,7 +33,12 @@ internal sealed partial class ConfigReader(string file, string baseDir)
             Error(root, $"defaultTtl ({defaultTtl}) is longer than maxTtl ({maxTtl}); lower defaultTtl or raise maxTtl");
         }
 
-        var nodes = ReadNodes(root, td);
+        var registry = Scalar(root, "registry", required: false) is { } r ? ResolvePath(r) : null;
+        if (registry is not null && !File.Exists(registry))
+        {
+            Error(root.Children[new YamlScalarNode("registry")], $"workload registry {registry} does not exist");
+        }
+        var kubernetes = ReadAuth(root);
         return td is null || stateDir is null || listen is null
             ? null
             : new CaOptions
@@ -44,94 +49,89 @@ internal sealed partial class ConfigReader(string file, string baseDir)
                 DefaultTtl = defaultTtl,
                 MaxTtl = maxTtl,
                 AuditLogPath = auditLog,
-                Nodes = nodes,
+                WorkloadRegistryPath = registry,
+                Kubernetes = kubernetes,
             };
     }
 
-    private List<CaNodeGrant> ReadNodes(YamlMappingNode root, TrustDomain? td)
+    private KubernetesAuthOptions? ReadAuth(YamlMappingNode root)
     {
-        var grants = new List<CaNodeGrant>();
-        if (!root.Children.TryGetValue(new YamlScalarNode("nodes"), out var nodesNode))
+        if (!root.Children.TryGetValue(new YamlScalarNode("auth"), out var authNode))
         {
-            Error(root, "missing 'nodes': list the nodes allowed to request SVIDs (node, tokenSha256, identities)");
-            return grants;
+            return null;
         }
-
-        if (nodesNode is not YamlSequenceNode list)
+        if (authNode is not YamlMappingNode auth)
         {
-            Error(nodesNode, "'nodes' must be a list of mappings");
-            return grants;
+            Error(authNode, "'auth' must be a mapping (kubernetes: ...)");
+            return null;
         }
-
-        var seenNames = new HashSet<string>(StringComparer.Ordinal);
-        var seenHashes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var item in list)
+        CheckKeys(auth, AuthKeys, "auth");
+        if (!auth.Children.TryGetValue(new YamlScalarNode("kubernetes"), out var k8sNode))
         {
-            if (item is not YamlMappingNode map)
+            return null;
+        }
+        if (k8sNode is not YamlMappingNode k8s)
+        {
+            Error(k8sNode, "'auth.kubernetes' must be a mapping with issuer and jwksFile");
+            return null;
+        }
+        CheckKeys(k8s, KubernetesKeys, "auth.kubernetes");
+        var issuer = Scalar(k8s, "issuer", required: true)?.Value;
+        var jwksNode = Scalar(k8s, "jwksFile", required: true);
+        string? jwks = null;
+        if (jwksNode is not null)
+        {
+            var path = ResolvePath(jwksNode);
+            try
             {
-                Error(item, "each node must be a mapping with node, tokenSha256 and identities");
-                continue;
+                jwks = File.ReadAllText(path);
+                var set = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(jwks);
+                if (set.GetSigningKeys().Count == 0)
+                {
+                    Error(jwksNode, $"{path} holds no usable RSA or EC signing key");
+                    jwks = null;
+                }
             }
-
-            CheckKeys(map, NodeKeys, "node entry");
-            var name = Scalar(map, "node", required: true)?.Value;
-            if (name is not null && !seenNames.Add(name))
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Text.Json.JsonException)
             {
-                Error(map, $"node '{name}' is listed twice; merge its identities into one entry");
-            }
-
-            var hashNode = Scalar(map, "tokenSha256", required: true);
-            var hash = hashNode?.Value;
-            if (hashNode is not null && (hash is null || !Sha256Hex().IsMatch(hash)))
-            {
-                Error(hashNode, "tokenSha256 must be 64 hex characters: the output of BootstrapTokens.Hash(token)");
-                hash = null;
-            }
-            else if (hash is not null && !seenHashes.Add(hash))
-            {
-                Error(hashNode, "this token hash is already used by another node; give each node its own token");
-            }
-
-            var identities = ReadIdentities(map, td);
-            if (name is not null && hash is not null)
-            {
-                grants.Add(new CaNodeGrant(name, hash.ToLowerInvariant(), identities));
+                Error(jwksNode, $"cannot read the cluster JWKS {path}: {e.Message}");
+                jwks = null;
             }
         }
-
-        return grants;
-    }
-
-    private List<SpiffeId> ReadIdentities(YamlMappingNode map, TrustDomain? td)
-    {
-        var ids = new List<SpiffeId>();
-        if (!map.Children.TryGetValue(new YamlScalarNode("identities"), out var node) || node is not YamlSequenceNode seq)
+        var audience = Scalar(k8s, "audience", required: false)?.Value ?? "mesh-ca";
+        var skew = Duration(k8s, "clockSkew", TimeSpan.FromSeconds(30));
+        var accounts = new List<string>();
+        if (k8s.Children.TryGetValue(new YamlScalarNode("agentServiceAccounts"), out var accountsNode))
         {
-            Error(map, "'identities' must be a list of SPIFFE IDs this node may request");
-            return ids;
-        }
-
-        foreach (var item in seq)
-        {
-            if (item is not YamlScalarNode { Value: { } text })
+            if (accountsNode is YamlSequenceNode seq)
             {
-                Error(item, "each identity must be a string like spiffe://<trust domain>/ns/<ns>/sa/<sa>");
-            }
-            else if (!SpiffeId.TryParse(text, out var id, out var error))
-            {
-                Error(item, $"'{text}' is not a SPIFFE ID: {error}");
-            }
-            else if (td is not null && id.TrustDomain != td)
-            {
-                Error(item, $"'{text}' is outside trust domain {td}; this CA only issues for {td}");
+                foreach (var item in seq)
+                {
+                    if (item is YamlScalarNode { Value: { } v } && v.Split('/') is [{ Length: > 0 }, { Length: > 0 }])
+                    {
+                        accounts.Add(v);
+                    }
+                    else
+                    {
+                        Error(item, "each agent service account is written namespace/name, e.g. mesh-system/mesh-agent");
+                    }
+                }
             }
             else
             {
-                ids.Add(id);
+                Error(accountsNode, "'agentServiceAccounts' must be a list of namespace/name");
             }
         }
-
-        return ids;
+        return issuer is null || jwks is null
+            ? null
+            : new KubernetesAuthOptions
+            {
+                Issuer = issuer,
+                JwksJson = jwks,
+                Audience = audience,
+                AgentServiceAccounts = accounts.Count > 0 ? accounts : ["mesh-system/mesh-agent"],
+                ClockSkew = skew,
+            };
     }
 
     private TrustDomain? ParseTrustDomain(YamlScalarNode node)
@@ -212,6 +212,4 @@ internal sealed partial class ConfigReader(string file, string baseDir)
     private void Error(YamlNode? node, string message) =>
         Errors.Add(node is null ? $"{file}:1:1: {message}" : $"{file}:{node.Start.Line}:{node.Start.Column}: {message}");
 
-    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
-    private static partial Regex Sha256Hex();
 }

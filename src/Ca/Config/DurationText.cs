@@ -3,9 +3,9 @@ using System.Globalization;
 namespace Mesh.Ca;
 
 /// <summary>Durations in config: Go-style "90s", "30m", "1h", "7d", or a .NET TimeSpan "01:00:00".</summary>
-internal static class DurationText
+public static class DurationText
 {
-    internal static bool TryParse(string text, out TimeSpan value)
+    public static bool TryParse(string text, out TimeSpan value)
     {
         value = default;
         if (text.Length >= 2 && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var n))

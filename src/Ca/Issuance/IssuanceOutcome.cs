@@ -10,8 +10,11 @@ internal abstract record IssuanceOutcome
     {
     }
 
-    /// <summary>The authenticated node, when authentication got that far; for the audit log.</summary>
-    public string? Node { get; init; }
+    /// <summary>The authenticated caller, when authentication got that far; for the audit log.</summary>
+    public CallerIdentity? Caller { get; init; }
+
+    /// <summary>The node the caller speaks for, when authenticated.</summary>
+    public string? Node => Caller?.Node;
 
     /// <summary>SHA-256 hex of the CSR's SubjectPublicKeyInfo, when the CSR parsed.</summary>
     public string? PublicKeySha256 { get; init; }

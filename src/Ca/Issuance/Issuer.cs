@@ -12,47 +12,107 @@ namespace Mesh.Ca;
 internal sealed class Issuer
 {
     private readonly RootAuthority _root;
-    private readonly NodeAuthenticator _authenticator;
     private readonly CaOptions _options;
     private readonly TimeProvider _time;
     private readonly Action<Span<byte>> _random;
+    private readonly CallerAuthenticator? _authenticator;
+    private readonly WorkloadRegistry? _registry;
+    private readonly TokenUseLedger _ledger;
 
-    internal Issuer(RootAuthority root, CaOptions options, TimeProvider time, Action<Span<byte>>? random = null)
+    internal Issuer(RootAuthority root, CaOptions options, TimeProvider time, Action<Span<byte>>? random = null,
+        CallerAuthenticator? authenticator = null, WorkloadRegistry? registry = null)
     {
         _root = root;
         _options = options;
         _time = time;
-        _authenticator = new NodeAuthenticator(options.Nodes);
         _random = random ?? RandomNumberGenerator.Fill;
+        _authenticator = authenticator;
+        _registry = registry;
+        _ledger = new TokenUseLedger(options.StateDir);
     }
 
-    internal IssuanceOutcome Handle(string? authorization, string identity, string csrPem, long requestedTtlSeconds)
+    internal async Task<IssuanceOutcome> HandleAsync(IssuanceRequest request)
     {
-        var node = _authenticator.Authenticate(NodeAuthenticator.BearerToken(authorization));
-        if (node is null)
+        if (_authenticator is null)
         {
-            return new IssuanceOutcome.Refused(StatusCode.Unauthenticated,
-                authorization is null ? "missing authorization: Bearer <bootstrap token>" : "unknown bootstrap token");
+            return new IssuanceOutcome.Refused(StatusCode.Unauthenticated, "this CA authenticates no callers");
         }
-
-        if (!SpiffeId.TryParse(identity, out var id, out var idError))
+        var auth = await _authenticator.AuthenticateAsync(request.ClientCertificate, request.Authorization).ConfigureAwait(false);
+        if (auth.Caller is not { } caller)
         {
-            return new IssuanceOutcome.Refused(StatusCode.InvalidArgument, $"identity \"{identity}\" is not a SPIFFE ID: {idError}") { Node = node.Node };
+            return new IssuanceOutcome.Refused(auth.Status, auth.Error!);
         }
-
-        if (!node.Identities.Contains(id))
+        if (!SpiffeId.TryParse(request.Identity, out var id, out var idError))
         {
-            return new IssuanceOutcome.Refused(StatusCode.PermissionDenied, $"node {node.Node} is not granted identity {id}") { Node = node.Node };
+            return new IssuanceOutcome.Refused(StatusCode.InvalidArgument, $"identity \"{request.Identity}\" is not a SPIFFE ID: {idError}") { Caller = caller };
         }
+        if (Entitlement(caller, id) is { } denied)
+        {
+            return new IssuanceOutcome.Refused(StatusCode.PermissionDenied, denied) { Caller = caller };
+        }
+        return IssueFor(caller, id, request.CsrPem, request.RequestedTtlSeconds);
+    }
 
+    /// <summary><c>mesh ca issue</c>: an operator on the CA host issues by hand; still audited, still checked.</summary>
+    internal IssuanceOutcome IssueManually(string operatorName, SpiffeId id, string csrPem, long requestedTtlSeconds)
+    {
+        var caller = new CallerIdentity(AuthMethod.Manual, "-", operatorName);
+        return id.TrustDomain != _options.TrustDomain
+            ? new IssuanceOutcome.Refused(StatusCode.InvalidArgument, $"{id} is outside trust domain {_options.TrustDomain}") { Caller = caller }
+            : IssueFor(caller, id, csrPem, requestedTtlSeconds);
+    }
+
+    /// <summary>Null when <paramref name="caller"/> may obtain <paramref name="id"/>; otherwise why not.</summary>
+    private string? Entitlement(CallerIdentity caller, SpiffeId id)
+    {
+        if (id.TrustDomain != _options.TrustDomain)
+        {
+            return $"{id} is outside trust domain {_options.TrustDomain}";
+        }
+        if (NodeIds.TryGetNode(id, out var node))
+        {
+            return node == caller.Node ? null : $"node {caller.Node} may not obtain the identity of node {node}";
+        }
+        if (caller.Method is AuthMethod.JoinToken or AuthMethod.KubernetesToken)
+        {
+            // A bootstrap credential buys exactly one thing: the node's own certificate. Everything else is asked for
+            // with that certificate, so a leaked token is worth one node identity at most, once.
+            return $"a {caller.MethodName} is exchanged only for the node certificate {NodeIds.For(_options.TrustDomain, caller.Node)}; " +
+                "request workload identities with that certificate";
+        }
+        if (_registry is null)
+        {
+            return "the CA has no workload registry, so no node may obtain workload SVIDs";
+        }
+        return _registry.Allows(caller.Node, id, out var reason) ? null : reason;
+    }
+
+    private IssuanceOutcome IssueFor(CallerIdentity caller, SpiffeId id, string csrPem, long requestedTtlSeconds)
+    {
         switch (CsrReader.Read(csrPem))
         {
             case CsrResult.Rejected rejected:
-                return new IssuanceOutcome.Refused(StatusCode.InvalidArgument, rejected.Reason) { Node = node.Node };
+                return new IssuanceOutcome.Refused(StatusCode.InvalidArgument, rejected.Reason) { Caller = caller };
             case CsrResult.Accepted accepted:
                 var keyHash = Convert.ToHexStringLower(SHA256.HashData(accepted.Key.ExportSubjectPublicKeyInfo()));
+                if (caller.BootstrapCredential is { } credential)
+                {
+                    string? replay;
+                    try
+                    {
+                        replay = _ledger.Bind(credential, keyHash, caller.CredentialExpires ?? _time.GetUtcNow().AddDays(1), _time.GetUtcNow());
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        return new IssuanceOutcome.Refused(StatusCode.Internal, e.Message) { Caller = caller, PublicKeySha256 = keyHash };
+                    }
+                    if (replay is not null)
+                    {
+                        return new IssuanceOutcome.Refused(StatusCode.Unauthenticated, replay) { Caller = caller, PublicKeySha256 = keyHash };
+                    }
+                }
                 var outcome = Sign(accepted.Key, id, requestedTtlSeconds);
-                return outcome with { Node = node.Node, PublicKeySha256 = keyHash };
+                return outcome with { Caller = caller, PublicKeySha256 = keyHash };
             default:
                 throw new InvalidOperationException("unreachable: CsrResult is closed");
         }

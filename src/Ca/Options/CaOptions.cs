@@ -18,7 +18,14 @@ public sealed record CaOptions
 
     public TimeSpan MaxTtl { get; init; } = TimeSpan.FromHours(24);
 
-    public IReadOnlyList<CaNodeGrant> Nodes { get; init; } = [];
+    /// <summary>
+    /// The workload registry file (which workloads run on which node): a node may obtain only those SVIDs. Null means
+    /// no workload SVIDs are issued at all.
+    /// </summary>
+    public string? WorkloadRegistryPath { get; init; }
+
+    /// <summary>Accept Kubernetes service-account tokens of node agents; null accepts none.</summary>
+    public KubernetesAuthOptions? Kubernetes { get; init; }
 
     /// <summary>JSON-lines audit of every request; null means StateDir/issuance-audit.log.</summary>
     public string? AuditLogPath { get; init; }

@@ -66,7 +66,11 @@ public sealed partial class CaServer : IAsyncDisposable
             var caId = SpiffeId.ForWorkload(options.TrustDomain, "mesh-system", "mesh-ca");
             serverCert = IssueServerCertificate(issuer, caId);
 
-            var app = Build(options, loggerFactory, time, root, audit, new Issuer(root, options, time), serverCert);
+            var registry = new WorkloadRegistry(options.WorkloadRegistryPath, time, loggerFactory.CreateLogger<WorkloadRegistry>());
+            registry.LoadInitial();
+            var kubernetes = options.Kubernetes is { } k8s ? new KubernetesTokenValidator(k8s, time) : null;
+            var authenticator = new CallerAuthenticator(options.StateDir, () => root.Bundle, () => null, kubernetes, time);
+            var app = Build(options, loggerFactory, time, root, audit, new Issuer(root, options, time, authenticator: authenticator, registry: registry), serverCert);
             await app.StartAsync(ct).ConfigureAwait(false);
             var address = BoundAddress(app);
             LogStarted(logger, address, caId);
@@ -142,6 +146,11 @@ public sealed partial class CaServer : IAsyncDisposable
                     https.ServerCertificate = serverCert;
                     https.SslProtocols = SslProtocols.Tls13;
                     https.HandshakeTimeout = TimeSpan.FromSeconds(10);
+                    // Nodes renew with their node certificate; first contact has none and presents a token. The
+                    // certificate is verified against the trust bundle by CallerAuthenticator, which can say why
+                    // it was refused and audit it, instead of a bare handshake failure.
+                    https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
+                    https.AllowAnyClientCertificate();
                 });
             });
         });

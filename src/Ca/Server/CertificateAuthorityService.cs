@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Mesh.Identity;
 using Mesh.Identity.CaApi;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Ca;
@@ -10,39 +11,19 @@ internal sealed partial class CertificateAuthorityService(
     Issuer issuer, RootAuthority root, AuditLog audit, TimeProvider time, ILogger<CertificateAuthorityService> logger)
     : CertificateAuthority.CertificateAuthorityBase
 {
-    public override Task<CreateCertificateResponse> CreateCertificate(CreateCertificateRequest request, ServerCallContext context)
+    public override async Task<CreateCertificateResponse> CreateCertificate(CreateCertificateRequest request, ServerCallContext context)
     {
-        var authorization = context.RequestHeaders.GetValue("authorization");
-        var outcome = issuer.Handle(authorization, request.Identity, request.Csr, request.RequestedTtlSeconds);
-        switch (outcome)
-        {
-            case IssuanceOutcome.Issued issued:
-                using (var leaf = issued.Leaf)
-                {
-                    var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-                    audit.Write(new AuditRecord(time.GetUtcNow(), outcome.Node, request.Identity, "issued", StatusCode.OK.ToString(),
-                        null, leaf.SerialNumber, notAfter, outcome.PublicKeySha256));
-                    LogIssued(logger, outcome.Node, request.Identity, leaf.SerialNumber, notAfter);
-                    var response = new CreateCertificateResponse();
-                    response.CertChain.Add(CertificatePem.Write(leaf));
-                    response.TrustBundle.Add(root.Bundle.ToPem());
-                    return Task.FromResult(response);
-                }
-
-            case IssuanceOutcome.Refused refused:
-                audit.Write(new AuditRecord(time.GetUtcNow(), outcome.Node, request.Identity, "refused", refused.Status.ToString(),
-                    refused.Reason, null, null, outcome.PublicKeySha256));
-                LogRefused(logger, outcome.Node, request.Identity, refused.Status, refused.Reason);
-                throw new RpcException(new Status(refused.Status, refused.Reason));
-
-            default:
-                throw new InvalidOperationException("unreachable: IssuanceOutcome is closed");
-        }
+        var http = context.GetHttpContext();
+        var peer = http.Connection.RemoteIpAddress is { } ip ? $"{ip}:{http.Connection.RemotePort}" : context.Peer;
+        var outcome = await issuer.HandleAsync(new IssuanceRequest(
+            context.RequestHeaders.GetValue("authorization"),
+            http.Connection.ClientCertificate,
+            request.Identity,
+            request.Csr,
+            request.RequestedTtlSeconds,
+            peer)).ConfigureAwait(false);
+        var response = IssuanceAudit.Record(audit, time, outcome, request.Identity, peer, logger);
+        response.TrustBundle.Add(root.Bundle.ToPem());
+        return response;
     }
-
-    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Issued {Identity} to node {Node}, serial {Serial}, not after {NotAfter:o}")]
-    private static partial void LogIssued(ILogger logger, string? node, string identity, string serial, DateTimeOffset notAfter);
-
-    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Refused {Identity} for node {Node}: {Status} {Reason}")]
-    private static partial void LogRefused(ILogger logger, string? node, string identity, StatusCode status, string reason);
 }

@@ -31,7 +31,7 @@ internal static class DemoRunner
             await using var backend = await DemoBackend.StartAsync(workspace.BackendPort, ct).ConfigureAwait(false);
 
             output.WriteLine($"3. Starting two node agents: node-frontend (outbound listener {workspace.FrontendOutbound}) and node-backend (mTLS inbound {workspace.BackendInbound}).");
-            output.WriteLine("   Each gets a SPIFFE certificate for its workload from the CA with its node bootstrap token.");
+            output.WriteLine("   Each exchanges its one-time join token for a node certificate, then gets its workload's SPIFFE certificate with it.");
             children.Add(ChildProcess.StartMesh(Path.Combine(workspace.Dir, "agent-frontend.log"), "agent", "run", "--config", workspace.FrontendConfig));
             children.Add(ChildProcess.StartMesh(Path.Combine(workspace.Dir, "agent-backend.log"), "agent", "run", "--config", workspace.BackendConfig));
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };

@@ -46,22 +46,21 @@ internal sealed class DemoWorkspace : IDisposable
     /// <summary>Writes every file; <paramref name="caRootPath"/> is where the CA will write its trust bundle.</summary>
     public void WriteFiles(string caRootPath)
     {
-        var frontendToken = BootstrapTokens.NewToken();
-        var backendToken = BootstrapTokens.NewToken();
-        Write("node-frontend.token", frontendToken);
-        Write("node-backend.token", backendToken);
+        // One-time join tokens, as `mesh ca token --node` makes them: the CA keeps only their hashes.
+        var caState = Path.Combine(Dir, "ca-state");
+        Write("node-frontend.token", JoinTokens.Create(caState, "node-frontend", TimeSpan.FromHours(1)));
+        Write("node-backend.token", JoinTokens.Create(caState, "node-backend", TimeSpan.FromHours(1)));
         Write("ca.yaml", $"""
             trustDomain: {TrustDomain}
             stateDir: ./ca-state
             listen: 127.0.0.1:{CaPort}
             defaultTtl: 1h
-            nodes:
-              - node: node-frontend
-                tokenSha256: {BootstrapTokens.Hash(frontendToken)}
-                identities: [spiffe://{TrustDomain}/ns/demo/sa/frontend]
-              - node: node-backend
-                tokenSha256: {BootstrapTokens.Hash(backendToken)}
-                identities: [spiffe://{TrustDomain}/ns/demo/sa/backend]
+            registry: ./workloads.yaml
+            """);
+        Write("workloads.yaml", """
+            workloads:
+              - { node: node-frontend, namespace: demo, serviceAccount: frontend }
+              - { node: node-backend, namespace: demo, serviceAccount: backend }
             """);
         Write("registry.yaml", $"""
             services:

@@ -10,7 +10,7 @@ namespace Mesh.Identity;
 
 /// <summary>
 /// Asks the mesh CA for X.509-SVIDs over gRPC on TLS 1.3. The CA is authenticated as a SPIFFE
-/// peer of <see cref="CaClientOptions.CaTrust"/>; we authenticate with the node bootstrap token.
+/// peer of <see cref="CaClientOptions.CaTrust"/>; we authenticate with the node certificate or a bearer token.
 /// </summary>
 public sealed class CaClient : IDisposable
 {
@@ -38,6 +38,7 @@ public sealed class CaClient : IDisposable
                 EnabledSslProtocols = SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 RemoteCertificateValidationCallback = VerifyCaCertificate,
+                ClientCertificateContext = options.ClientCertificate,
             },
             ConnectTimeout = options.CallTimeout,
         };
@@ -52,15 +53,29 @@ public sealed class CaClient : IDisposable
     /// <exception cref="CaClientException">The CA refused (with its reason), was unreachable, or returned a bad SVID.</exception>
     public async Task<IssuedSvid> RequestSvidAsync(SpiffeId id, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(id);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return await RequestSvidAsync(id, key, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// As <see cref="RequestSvidAsync(SpiffeId, CancellationToken)"/> with a key the caller keeps: a node retrying
+    /// its bootstrap must present the same key, because the CA binds a one-time token to the first key it sees.
+    /// </summary>
+    public async Task<IssuedSvid> RequestSvidAsync(SpiffeId id, ECDsa key, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(key);
         var request = new CreateCertificateRequest
         {
             Csr = CsrFactory.Create(key, id),
             Identity = id.ToString(),
             RequestedTtlSeconds = (long)(_options.RequestedTtl?.TotalSeconds ?? 0),
         };
-        var headers = new Metadata { { "authorization", "Bearer " + _options.BootstrapToken } };
+        var headers = new Metadata();
+        if (_options.BearerToken is { } token)
+        {
+            headers.Add("authorization", "Bearer " + token);
+        }
 
         _lastServerRejection = null;
         CreateCertificateResponse response;

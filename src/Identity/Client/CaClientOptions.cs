@@ -1,8 +1,20 @@
+using System.Net.Security;
+
 namespace Mesh.Identity;
 
-/// <summary>Where the CA is, which roots its server cert must chain to, and the node's bootstrap token.</summary>
-public sealed record CaClientOptions(Uri Address, TrustBundle CaTrust, string BootstrapToken)
+/// <summary>
+/// Where the CA is and which roots its server cert must chain to, and how this caller authenticates: a node
+/// certificate (TLS client auth, every request after the first) or a bearer token (a join token or a Kubernetes
+/// service-account token, exchanged once for the node certificate).
+/// </summary>
+public sealed record CaClientOptions(Uri Address, TrustBundle CaTrust)
 {
+    /// <summary>The node's SVID and key, presented as TLS client certificate.</summary>
+    public SslStreamCertificateContext? ClientCertificate { get; init; }
+
+    /// <summary>Sent as <c>authorization: Bearer</c> when set.</summary>
+    public string? BearerToken { get; init; }
+
     /// <summary>When set, the CA's server cert must carry exactly this SPIFFE ID.</summary>
     public SpiffeId? ExpectedCaId { get; init; }
 

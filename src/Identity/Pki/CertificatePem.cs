@@ -5,11 +5,11 @@ using System.Security.Cryptography.X509Certificates;
 namespace Mesh.Identity;
 
 /// <summary>PEM helpers shared by the bundle, the client and the CA.</summary>
-internal static class CertificatePem
+public static class CertificatePem
 {
     /// <summary>Every CERTIFICATE block in <paramref name="pem"/>; other block types are ignored.</summary>
     /// <exception cref="FormatException">A certificate block does not decode.</exception>
-    internal static X509Certificate2Collection ReadAll(string pem)
+    public static X509Certificate2Collection ReadAll(string pem)
     {
         var result = new X509Certificate2Collection();
         var rest = pem.AsSpan();
@@ -45,5 +45,5 @@ internal static class CertificatePem
     /// <summary>True when the text holds at least one PEM block of any type.</summary>
     internal static bool HasPemBlock(string pem) => PemEncoding.TryFind(pem, out _);
 
-    internal static string Write(X509Certificate2 cert) => cert.ExportCertificatePem() + "\n";
+    public static string Write(X509Certificate2 cert) => cert.ExportCertificatePem() + "\n";
 }

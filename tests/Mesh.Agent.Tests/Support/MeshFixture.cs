@@ -43,12 +43,13 @@ public sealed class MeshFixture : IAsyncLifetime
         var policies = Path.Combine(Dir, "policies");
         Directory.CreateDirectory(policies);
         File.WriteAllText(Path.Combine(policies, "backend.yaml"), Policies(Backend.HttpPort, Backend.TcpPort, Counting.Port));
-        var tokenFile = Path.Combine(Dir, "token");
-        File.WriteAllText(tokenFile, Ca.Token);
-        var ca = new CaEndpointOptions(Ca.Server.Address, Ca.Server.RootCertPath, Ca.Token);
+        // Each agent bootstraps as the real thing does: a join token for its node, exchanged for the node certificate.
+        Ca.Register("node-a", FrontendId);
+        Ca.Register("node-b", BackendId);
+        CaEndpointOptions CaFor(string node) => new(Ca.Server.Address, Ca.Server.RootCertPath, Ca.JoinToken(node)) { StateDir = Path.Combine(Dir, node + "-state") };
 
         var backendWorkload = Workload("backend", BackendId, new WorkloadPort(Backend.HttpPort, PortProtocol.Http), new WorkloadPort(Backend.TcpPort, PortProtocol.Tcp), new WorkloadPort(Counting.Port, PortProtocol.Tcp));
-        BackendAgent = await AgentHost.StartAsync(Options("node-b", ca, policies, "decisions-backend.log", [backendWorkload], ServiceRegistry.Empty, []), BackendLogs.Configure);
+        BackendAgent = await AgentHost.StartAsync(Options("node-b", CaFor("node-b"), policies, "decisions-backend.log", [backendWorkload], ServiceRegistry.Empty, []), BackendLogs.Configure);
 
         var frontend = Workload("frontend", FrontendId);
         var registry = new ServiceRegistry(
@@ -59,7 +60,7 @@ public sealed class MeshFixture : IAsyncLifetime
                 [new ServiceEndpoint(IPAddress.Loopback, new IPEndPoint(IPAddress.Loopback, ImpostorPort), BackendId)]),
         ]);
         var any = new IPEndPoint(IPAddress.Loopback, 0);
-        FrontendAgent = await AgentHost.StartAsync(Options("node-a", ca, policies, "decisions-frontend.log", [frontend], registry,
+        FrontendAgent = await AgentHost.StartAsync(Options("node-a", CaFor("node-a"), policies, "decisions-frontend.log", [frontend], registry,
         [
             new OutboundListener(any, frontend, "backend.demo", 80),
             new OutboundListener(any, frontend, "backend.demo", 9000),

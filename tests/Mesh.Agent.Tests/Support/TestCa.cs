@@ -5,22 +5,26 @@ using Mesh.Identity;
 
 namespace Mesh.Agent.Tests.Support;
 
-/// <summary>A real CA (gRPC over TLS on loopback) in a temporary directory, with one node token granted the given identities.</summary>
+/// <summary>
+/// A real CA (gRPC over TLS on loopback) in a temporary directory whose workload registry puts the given identities on
+/// "test-node"; the test node has spent a join token on its node certificate and issues with it.
+/// </summary>
 public sealed class TestCa : IAsyncDisposable
 {
     private readonly CaClient _client;
 
-    private TestCa(CaServer server, string dir, string token)
+    private TestCa(CaServer server, string dir, IssuedSvid node)
     {
         Server = server;
         Dir = dir;
-        Token = token;
-        _client = new CaClient(new CaClientOptions(server.Address, server.Bundle, token));
+        _client = new CaClient(new CaClientOptions(server.Address, server.Bundle)
+        {
+            ClientCertificate = System.Net.Security.SslStreamCertificateContext.Create(node.Leaf, node.Intermediates, offline: true),
+        });
     }
 
     public CaServer Server { get; }
     public string Dir { get; }
-    public string Token { get; }
     public static TrustDomain TrustDomain { get; } = TrustDomain.Parse("cluster.local");
 
     public static SpiffeId Id(string ns, string sa) => SpiffeId.ForWorkload(TrustDomain, ns, sa);
@@ -28,15 +32,34 @@ public sealed class TestCa : IAsyncDisposable
     public static async Task<TestCa> StartAsync(params SpiffeId[] grants)
     {
         var dir = Directory.CreateTempSubdirectory("mesh-test-ca-").FullName;
-        var token = BootstrapTokens.NewToken();
-        var server = await CaServer.StartAsync(new CaOptions
+        var registry = Path.Combine(dir, "workloads.yaml");
+        File.WriteAllText(registry, "workloads:\n" + string.Concat(grants.Select(id =>
         {
-            TrustDomain = TrustDomain,
-            StateDir = dir,
-            Nodes = [new CaNodeGrant("test-node", BootstrapTokens.Hash(token), grants)],
+            var parts = id.Path.Split('/');
+            return $"  - {{ node: test-node, namespace: {parts[2]}, serviceAccount: {parts[4]} }}\n";
+        })));
+        var server = await CaServer.StartAsync(new CaOptions { TrustDomain = TrustDomain, StateDir = dir, WorkloadRegistryPath = registry });
+        using var bootstrap = new CaClient(new CaClientOptions(server.Address, server.Bundle)
+        {
+            BearerToken = JoinTokens.Create(dir, "test-node", TimeSpan.FromMinutes(10)),
         });
-        return new TestCa(server, dir, token);
+        var node = await bootstrap.RequestSvidAsync(NodeIds.For(TrustDomain, "test-node"), CancellationToken.None);
+        return new TestCa(server, dir, node);
     }
+
+    /// <summary>Adds workloads on <paramref name="node"/> to the CA's registry file (the CA picks the change up within a second).</summary>
+    public void Register(string node, params SpiffeId[] ids)
+    {
+        var registry = Path.Combine(Dir, "workloads.yaml");
+        File.AppendAllText(registry, string.Concat(ids.Select(id =>
+        {
+            var parts = id.Path.Split('/');
+            return $"  - {{ node: {node}, namespace: {parts[2]}, serviceAccount: {parts[4]} }}\n";
+        })));
+    }
+
+    /// <summary>A one-time join token for <paramref name="node"/>, as <c>mesh ca token</c> makes it.</summary>
+    public string JoinToken(string node) => JoinTokens.Create(Dir, node, TimeSpan.FromMinutes(10));
 
     public Task<IssuedSvid> IssueAsync(SpiffeId id) => _client.RequestSvidAsync(id, CancellationToken.None);
 

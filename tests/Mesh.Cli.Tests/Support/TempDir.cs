@@ -7,9 +7,11 @@ internal sealed class TempDir : IDisposable
     public string Write(string name, string content)
     {
         var full = System.IO.Path.Combine(Path, name);
-        File.WriteAllText(full, content);
+        System.IO.File.WriteAllText(full, content);
         return full;
     }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
 
     public void Dispose()
     {

@@ -8,7 +8,11 @@ using Mesh.Identity.CaApi;
 
 namespace Mesh.Identity.Tests;
 
-/// <summary>A real CA on 127.0.0.1 with one node grant, plus a raw gRPC client for hand-made requests.</summary>
+/// <summary>
+/// A real CA on 127.0.0.1 whose workload registry puts frontend on node-a and backend on node-b. At start node-a spends
+/// a join token on its node certificate (<see cref="NodeSvid"/>), as an agent does; <see cref="Client"/> authenticates
+/// with it. A raw gRPC client sends hand-made requests.
+/// </summary>
 internal sealed class CaHarness : IAsyncDisposable
 {
     internal static readonly TrustDomain Td = TrustDomain.Parse("cluster.local");
@@ -17,13 +21,21 @@ internal sealed class CaHarness : IAsyncDisposable
 
     private readonly TempDir? _ownedDir;
 
-    private CaHarness(CaServer server, string token, CaOptions options, TempDir? ownedDir)
+    private CaHarness(CaServer server, string token, CaOptions options, TempDir? ownedDir, IssuedSvid? nodeSvid)
     {
         Server = server;
         Token = token;
         Options = options;
         _ownedDir = ownedDir;
+        _nodeSvid = nodeSvid;
     }
+
+    private readonly IssuedSvid? _nodeSvid;
+
+    internal static SpiffeId NodeA { get; } = NodeIds.For(Td, "node-a");
+
+    /// <summary>node-a's node certificate, obtained with <see cref="Token"/> at start.</summary>
+    internal IssuedSvid NodeSvid => _nodeSvid ?? throw new InvalidOperationException("started with bootstrapNode: false");
 
     internal CaServer Server { get; }
 
@@ -33,26 +45,54 @@ internal sealed class CaHarness : IAsyncDisposable
 
     internal string AuditLogPath => Path.Combine(Options.StateDir, "issuance-audit.log");
 
-    internal static async Task<CaHarness> StartAsync(string? stateDir = null, TimeProvider? time = null, string? token = null)
+    /// <param name="bootstrapNode">False skips node-a's bootstrap (a CA run on a fake clock cannot be verified on the real one).</param>
+    internal static async Task<CaHarness> StartAsync(string? stateDir = null, TimeProvider? time = null, KubernetesAuthOptions? kubernetes = null, bool bootstrapNode = true)
     {
         var owned = stateDir is null ? new TempDir() : null;
-        token ??= BootstrapTokens.NewToken();
+        var dir = stateDir ?? owned!.Path;
+        Directory.CreateDirectory(dir);
+        var registry = System.IO.Path.Combine(dir, "workloads.yaml");
+        File.WriteAllText(registry, """
+            workloads:
+              - { node: node-a, namespace: demo, serviceAccount: frontend }
+              - { node: node-b, namespace: demo, serviceAccount: backend }
+            """);
         var options = new CaOptions
         {
             TrustDomain = Td,
-            StateDir = stateDir ?? owned!.Path,
+            StateDir = dir,
             MaxTtl = TimeSpan.FromHours(2),
-            Nodes = [new CaNodeGrant("node-a", BootstrapTokens.Hash(token), [Frontend])],
+            WorkloadRegistryPath = registry,
+            Kubernetes = kubernetes,
         };
+        var token = JoinTokens.Create(dir, "node-a", TimeSpan.FromHours(1), time);
         var server = await CaServer.StartAsync(options, time: time);
-        return new CaHarness(server, token, options, owned);
+        IssuedSvid? nodeSvid = null;
+        if (bootstrapNode)
+        {
+            using var bootstrap = new CaClient(new CaClientOptions(server.Address, server.Bundle) { BearerToken = token, ExpectedCaId = server.CaId });
+            nodeSvid = await bootstrap.RequestSvidAsync(NodeA, CancellationToken.None);
+        }
+        return new CaHarness(server, token, options, owned, nodeSvid);
     }
 
-    internal CaClient Client(string? token = null) =>
-        new(new CaClientOptions(Server.Address, Server.Bundle, token ?? Token) { ExpectedCaId = Server.CaId });
+    /// <summary>A client that authenticates as node-a with its node certificate.</summary>
+    internal CaClient Client(TimeSpan? requestedTtl = null) =>
+        new(new CaClientOptions(Server.Address, Server.Bundle)
+        {
+            ExpectedCaId = Server.CaId,
+            ClientCertificate = SslStreamCertificateContext.Create(NodeSvid.Leaf, NodeSvid.Intermediates, offline: true),
+            RequestedTtl = requestedTtl,
+        });
+
+    /// <summary>A client that presents only a bearer token.</summary>
+    internal CaClient TokenClient(string token) =>
+        new(new CaClientOptions(Server.Address, Server.Bundle) { ExpectedCaId = Server.CaId, BearerToken = token });
+
+    internal string NewJoinToken(string node, TimeSpan? ttl = null) => JoinTokens.Create(Options.StateDir, node, ttl ?? TimeSpan.FromHours(1));
 
     /// <summary>Sends exactly the request given, bypassing CaClient's own CSR and checks.</summary>
-    internal async Task<CreateCertificateResponse> RawCallAsync(string csr, string identity, string? authorization)
+    internal async Task<CreateCertificateResponse> RawCallAsync(string csr, string identity, string? authorization, bool asNode = false)
     {
         using var channel = GrpcChannel.ForAddress(Server.Address, new GrpcChannelOptions
         {
@@ -61,6 +101,7 @@ internal sealed class CaHarness : IAsyncDisposable
                 SslOptions = new SslClientAuthenticationOptions
                 {
                     EnabledSslProtocols = SslProtocols.Tls13,
+                    ClientCertificateContext = asNode ? SslStreamCertificateContext.Create(NodeSvid.Leaf, NodeSvid.Intermediates, offline: true) : null,
                     RemoteCertificateValidationCallback = (_, cert, _, _) =>
                         cert is not null && SvidValidator.VerifyPeer(X509CertificateLoader.LoadCertificate(cert.GetRawCertData()), null, Server.Bundle).Ok,
                 },

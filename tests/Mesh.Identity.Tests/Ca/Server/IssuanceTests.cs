@@ -41,7 +41,11 @@ public sealed class IssuanceTests(SharedCa shared) : IClassFixture<SharedCa>
         var audit = Ca.AuditLines().Select(l => JsonDocument.Parse(l).RootElement)
             .Single(e => e.GetProperty("serial").GetString() == svid.Leaf.SerialNumber);
         Assert.Equal("issued", audit.GetProperty("result").GetString());
-        Assert.Equal("node-a", audit.GetProperty("caller_node").GetString());
+        Assert.Equal("node-a", audit.GetProperty("node").GetString());
+        Assert.Equal("node-certificate", audit.GetProperty("auth_method").GetString());
+        Assert.Equal(CaHarness.NodeA.ToString(), audit.GetProperty("caller").GetString());
+        Assert.Equal(CaHarness.Frontend.ToString(), audit.GetProperty("granted_identity").GetString());
+        Assert.StartsWith("127.0.0.1:", audit.GetProperty("peer").GetString(), StringComparison.Ordinal);
         Assert.Equal(CaHarness.Frontend.ToString(), audit.GetProperty("requested_identity").GetString());
         Assert.Equal(64, audit.GetProperty("public_key_sha256").GetString()!.Length);
         Assert.Equal(JsonValueKind.String, audit.GetProperty("not_after").ValueKind);
@@ -62,7 +66,7 @@ public sealed class IssuanceTests(SharedCa shared) : IClassFixture<SharedCa>
     [Fact]
     public async Task Requested_ttl_is_capped_at_MaxTtl()
     {
-        using var client = new CaClient(new CaClientOptions(Ca.Server.Address, Ca.Server.Bundle, Ca.Token) { RequestedTtl = TimeSpan.FromDays(30) });
+        using var client = Ca.Client(requestedTtl: TimeSpan.FromDays(30));
         var svid = await client.RequestSvidAsync(CaHarness.Frontend, CancellationToken.None);
 
         Assert.InRange(svid.NotAfter - DateTimeOffset.UtcNow, TimeSpan.FromHours(2) - TimeSpan.FromSeconds(10), TimeSpan.FromHours(2));
@@ -74,7 +78,7 @@ public sealed class IssuanceTests(SharedCa shared) : IClassFixture<SharedCa>
         var csr = Csrs.Greedy(out var key);
         using (key)
         {
-            var response = await Ca.RawCallAsync(csr, CaHarness.Frontend.ToString(), "Bearer " + Ca.Token);
+            var response = await Ca.RawCallAsync(csr, CaHarness.Frontend.ToString(), null, asNode: true);
 
             using var leaf = X509Certificate2.CreateFromPem(response.CertChain[0]);
             Assert.Equal(string.Empty, leaf.Subject);

@@ -8,9 +8,9 @@ public sealed class RefusalTests(SharedCa shared) : IClassFixture<SharedCa>
 {
     public static TheoryData<string, string> Scenarios => new()
     {
-        { "no token", "missing authorization" },
-        { "wrong token", "unknown bootstrap token" },
-        { "identity not granted", "node node-a is not granted identity spiffe://cluster.local/ns/demo/sa/backend" },
+        { "no token", "missing credentials" },
+        { "wrong token", "unknown join token" },
+        { "identity not granted", "no workload with service account demo/backend is registered on node node-a" },
         { "malformed CSR", "csr is malformed" },
         { "CSR with bad signature", "signature does not verify" },
         { "RSA-1024 key", "csr RSA key is 1024 bits; at least 2048 are required" },
@@ -24,19 +24,21 @@ public sealed class RefusalTests(SharedCa shared) : IClassFixture<SharedCa>
         var ca = shared.Ca;
         var goodCsr = Csrs.Ec(out var key);
         key.Dispose();
+        // Every request but the first two authenticates as node-a with its node certificate.
         var (csr, identity, auth, status) = scenario switch
         {
             "no token" => (goodCsr, CaHarness.Frontend.ToString(), (string?)null, StatusCode.Unauthenticated),
-            "wrong token" => (goodCsr, CaHarness.Frontend.ToString(), "Bearer " + Mesh.Ca.BootstrapTokens.NewToken(), StatusCode.Unauthenticated),
-            "identity not granted" => (goodCsr, CaHarness.Backend.ToString(), "Bearer " + ca.Token, StatusCode.PermissionDenied),
-            "malformed CSR" => ("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", CaHarness.Frontend.ToString(), "Bearer " + ca.Token, StatusCode.InvalidArgument),
-            "CSR with bad signature" => (Csrs.BadSignature(), CaHarness.Frontend.ToString(), "Bearer " + ca.Token, StatusCode.InvalidArgument),
-            "RSA-1024 key" => (Csrs.Rsa(1024), CaHarness.Frontend.ToString(), "Bearer " + ca.Token, StatusCode.InvalidArgument),
-            "identity not a SPIFFE ID" => (goodCsr, "frontend-" + Guid.NewGuid().ToString("N"), "Bearer " + ca.Token, StatusCode.InvalidArgument),
+            "wrong token" => (goodCsr, CaHarness.Frontend.ToString(), "Bearer not-a-token-" + Guid.NewGuid().ToString("N"), StatusCode.Unauthenticated),
+            "identity not granted" => (goodCsr, CaHarness.Backend.ToString(), null, StatusCode.PermissionDenied),
+            "malformed CSR" => ("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", CaHarness.Frontend.ToString(), null, StatusCode.InvalidArgument),
+            "CSR with bad signature" => (Csrs.BadSignature(), CaHarness.Frontend.ToString(), null, StatusCode.InvalidArgument),
+            "RSA-1024 key" => (Csrs.Rsa(1024), CaHarness.Frontend.ToString(), null, StatusCode.InvalidArgument),
+            "identity not a SPIFFE ID" => (goodCsr, "frontend-" + Guid.NewGuid().ToString("N"), null, StatusCode.InvalidArgument),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         };
+        var asNode = scenario is not ("no token" or "wrong token");
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => ca.RawCallAsync(csr, identity, auth));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => ca.RawCallAsync(csr, identity, auth, asNode));
 
         Assert.Equal(status, ex.StatusCode);
         Assert.Contains(expectedReason, ex.Status.Detail, StringComparison.Ordinal);
@@ -58,6 +60,6 @@ public sealed class RefusalTests(SharedCa shared) : IClassFixture<SharedCa>
         var ex = await Assert.ThrowsAsync<CaClientException>(() => client.RequestSvidAsync(CaHarness.Backend, CancellationToken.None));
 
         Assert.Equal(StatusCode.PermissionDenied, ex.Status);
-        Assert.Contains("is not granted identity", ex.Reason, StringComparison.Ordinal);
+        Assert.Contains("no workload with service account demo/backend is registered on node node-a", ex.Reason, StringComparison.Ordinal);
     }
 }

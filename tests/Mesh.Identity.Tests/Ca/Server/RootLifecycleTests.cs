@@ -51,7 +51,7 @@ public sealed class RootLifecycleTests
         // Create the root "ten years ago" so that it expires in about 30 minutes, then run the CA
         // on the real clock with a 1 h default TTL.
         var past = new FixedTimeProvider(DateTimeOffset.UtcNow - RootTemplateLifetime + TimeSpan.FromMinutes(30));
-        await (await CaHarness.StartAsync(dir.Path, past)).DisposeAsync();
+        await (await CaHarness.StartAsync(dir.Path, past, bootstrapNode: false)).DisposeAsync();
 
         await using var ca = await CaHarness.StartAsync(dir.Path);
         using var client = ca.Client();
