@@ -92,8 +92,9 @@ internal sealed class CaHarness : IAsyncDisposable
     internal string NewJoinToken(string node, TimeSpan? ttl = null) => JoinTokens.Create(Options.StateDir, node, ttl ?? TimeSpan.FromHours(1));
 
     /// <summary>Sends exactly the request given, bypassing CaClient's own CSR and checks.</summary>
-    internal async Task<CreateCertificateResponse> RawCallAsync(string csr, string identity, string? authorization, bool asNode = false)
+    internal async Task<CreateCertificateResponse> RawCallAsync(string csr, string identity, string? authorization, bool asNode = false, IssuedSvid? clientCertificate = null)
     {
+        var presented = clientCertificate ?? (asNode ? NodeSvid : null);
         using var channel = GrpcChannel.ForAddress(Server.Address, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
@@ -101,7 +102,7 @@ internal sealed class CaHarness : IAsyncDisposable
                 SslOptions = new SslClientAuthenticationOptions
                 {
                     EnabledSslProtocols = SslProtocols.Tls13,
-                    ClientCertificateContext = asNode ? SslStreamCertificateContext.Create(NodeSvid.Leaf, NodeSvid.Intermediates, offline: true) : null,
+                    ClientCertificateContext = presented is null ? null : SslStreamCertificateContext.Create(presented.Leaf, presented.Intermediates, offline: true),
                     RemoteCertificateValidationCallback = (_, cert, _, _) =>
                         cert is not null && SvidValidator.VerifyPeer(X509CertificateLoader.LoadCertificate(cert.GetRawCertData()), null, Server.Bundle).Ok,
                 },
