@@ -27,7 +27,7 @@ public sealed partial class NodeIdentity : IDisposable
     private readonly double _jitter = Random.Shared.NextDouble() * 2 - 1;
     private Current? _current;
 
-    private sealed record Current(IssuedSvid Svid, CaClient Client);
+    private sealed record Current(IssuedSvid Svid, CaClient Client, DateTimeOffset RenewAt);
 
     public NodeIdentity(string node, TrustDomain td, CaEndpointOptions ca, Func<TrustBundle> caTrust, TimeProvider time, ILogger<NodeIdentity> logger)
     {
@@ -49,7 +49,7 @@ public sealed partial class NodeIdentity : IDisposable
     {
         var current = Volatile.Read(ref _current);
         var now = _time.GetUtcNow();
-        if (current is not null && now < RenewAt(current.Svid))
+        if (current is not null && now < current.RenewAt)
         {
             return current.Client;
         }
@@ -58,7 +58,7 @@ public sealed partial class NodeIdentity : IDisposable
         {
             current = _current;
             now = _time.GetUtcNow();
-            if (current is not null && now < RenewAt(current.Svid))
+            if (current is not null && now < current.RenewAt)
             {
                 return current.Client;
             }
@@ -90,11 +90,15 @@ public sealed partial class NodeIdentity : IDisposable
         {
             return TimeSpan.Zero;
         }
-        var wait = RenewAt(current.Svid) - _time.GetUtcNow();
+        var wait = current.RenewAt - _time.GetUtcNow();
         return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
     }
 
-    private DateTimeOffset RenewAt(IssuedSvid svid) => svid.NotBefore + (svid.NotAfter - svid.NotBefore) / 2 * (1 + 0.1 * _jitter);
+    private Current Track(IssuedSvid svid, CaClient client)
+    {
+        var now = _time.GetUtcNow();
+        return new Current(svid, client, now + RenewalSchedule.RenewIn(svid.NotBefore, svid.NotAfter, now, _jitter));
+    }
 
     /// <summary>Keeps the node certificate renewed even when no workload certificate is due; backs off while the CA is down.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -156,7 +160,7 @@ public sealed partial class NodeIdentity : IDisposable
     {
         Persist(svid);
         var client = NewClient(svid, null);
-        var old = Interlocked.Exchange(ref _current, new Current(svid, client));
+        var old = Interlocked.Exchange(ref _current, Track(svid, client));
         // In-flight calls on the old client finish on their HTTP/2 connection; new ones use the new certificate.
         _ = Task.Delay(TimeSpan.FromSeconds(60), _time).ContinueWith(_ => old?.Client.Dispose(), TaskScheduler.Default);
     }
@@ -247,7 +251,7 @@ public sealed partial class NodeIdentity : IDisposable
             }
             var svid = new IssuedSvid(_id, leaf, intermediates, bundle);
             LogPersistedLoaded(_logger, _id.ToString(), svid.NotAfter);
-            return new Current(svid, NewClient(svid, null));
+            return Track(svid, NewClient(svid, null));
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException or IOException or IndexOutOfRangeException)
         {

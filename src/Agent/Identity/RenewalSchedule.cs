@@ -6,7 +6,11 @@ public static class RenewalSchedule
     public static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(500);
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(150);
 
+    /// <summary>How far a CA may set notBefore back for clock skew (the X509-SVID profile here: 60 s).</summary>
+    public static readonly TimeSpan MaxBackdating = TimeSpan.FromSeconds(60);
+
     /// <summary>Renew at half of the lifetime (as SPIRE and Istio do), so a CA outage of up to half a lifetime is survived.</summary>
+    /// <remarks>The lifetime is counted from issuance, not from the backdated notBefore; see the overload.</remarks>
     public static TimeSpan RenewIn(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now) => RenewIn(notBefore, notAfter, now, 0);
 
     /// <summary>
@@ -15,7 +19,11 @@ public static class RenewalSchedule
     /// </summary>
     public static TimeSpan RenewIn(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now, double jitter)
     {
-        var renewAt = notBefore + (notAfter - notBefore) / 2 * (1 + 0.1 * Math.Clamp(jitter, -1, 1));
+        // CAs backdate notBefore for clock skew (ours by 60 s). Counting the lifetime from there would renew a short-lived
+        // certificate at once, again and again; counting from "now" would push a certificate loaded after a restart past
+        // its half-life. So the life starts at now, but never later than notBefore + the largest backdating.
+        var start = now < notBefore ? notBefore : now > notBefore + MaxBackdating ? notBefore + MaxBackdating : now;
+        var renewAt = start + (notAfter - start) / 2 * (1 + 0.1 * Math.Clamp(jitter, -1, 1));
         var wait = renewAt - now;
         return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
     }

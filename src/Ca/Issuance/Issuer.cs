@@ -111,7 +111,9 @@ internal sealed class Issuer
                         return new IssuanceOutcome.Refused(StatusCode.Unauthenticated, replay) { Caller = caller, PublicKeySha256 = keyHash };
                     }
                 }
-                var outcome = Sign(accepted.Key, id, requestedTtlSeconds);
+                var outcome = NodeIds.TryGetNode(id, out _)
+                    ? Sign(accepted.Key, id, requestedTtlSeconds, _options.NodeTtl, _options.NodeTtl)
+                    : Sign(accepted.Key, id, requestedTtlSeconds);
                 return outcome with { Caller = caller, PublicKeySha256 = keyHash };
             default:
                 throw new InvalidOperationException("unreachable: CsrResult is closed");
@@ -119,11 +121,11 @@ internal sealed class Issuer
     }
 
     /// <summary>Issues for an identity the CA itself decided on (its own server cert).</summary>
-    internal IssuanceOutcome Sign(PublicKey key, SpiffeId id, long requestedTtlSeconds)
+    internal IssuanceOutcome Sign(PublicKey key, SpiffeId id, long requestedTtlSeconds, TimeSpan? defaultTtl = null, TimeSpan? maxTtl = null)
     {
         var issuer = _root.Certificate;
         var (notBefore, notAfter) = LeafLifetime.Compute(
-            _time.GetUtcNow(), requestedTtlSeconds, _options.DefaultTtl, _options.MaxTtl,
+            _time.GetUtcNow(), requestedTtlSeconds, defaultTtl ?? _options.DefaultTtl, maxTtl ?? _options.MaxTtl,
             ToUtc(issuer.NotBefore), ToUtc(issuer.NotAfter));
         if (notAfter <= notBefore)
         {

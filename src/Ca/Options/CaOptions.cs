@@ -19,6 +19,13 @@ public sealed record CaOptions
     public TimeSpan MaxTtl { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>
+    /// Lifetime of node certificates (what a bootstrap token is exchanged for). Longer than workload certificates so a
+    /// CA outage that outlives every workload certificate does not also cost the node its identity, which a one-time
+    /// join token could not buy back.
+    /// </summary>
+    public TimeSpan NodeTtl { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>
     /// The workload registry file (which workloads run on which node): a node may obtain only those SVIDs. Null means
     /// no workload SVIDs are issued at all.
     /// </summary>

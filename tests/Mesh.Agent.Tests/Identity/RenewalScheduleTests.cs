@@ -10,10 +10,12 @@ public sealed class RenewalScheduleTests
     {
         // scenario, lifetime (minutes), now (minutes after notBefore), expected wait (minutes)
         { "fresh 1 h certificate renews at 30 min", 60, 0, 30 },
-        { "10 min into a 1 h certificate", 60, 10, 20 },
+        { "1 h certificate backdated 60 s renews 30 min after issuance", 61, 1, 30 },
+        { "30 s certificate backdated 60 s renews after 15 s, not at once", 1.5, 1, 0.25 },
+        { "loaded 10 min into a 1 h (+60 s) certificate: half-life counted from issuance", 61, 10, 21 },
         { "fresh 24 h certificate renews at 12 h", 24 * 60, 0, 12 * 60 },
         { "clock behind notBefore waits the extra time", 60, -5, 35 },
-        { "exactly at half-life renews now", 60, 30, 0 },
+        { "exactly at half-life (from issuance) renews now", 61, 31, 0 },
         { "past half-life renews now, not at a negative delay", 60, 45, 0 },
         { "already expired renews now", 60, 90, 0 },
     };
@@ -28,6 +30,18 @@ public sealed class RenewalScheduleTests
         var wait = RenewalSchedule.RenewIn(NotBefore, notAfter, now);
 
         Assert.True(TimeSpan.FromMinutes(expectedMinutes) == wait, $"{scenario}: expected {expectedMinutes} min, got {wait}");
+    }
+
+    [Theory]
+    [InlineData(-1, 27)]
+    [InlineData(0, 30)]
+    [InlineData(1, 33)]
+    [InlineData(5, 33)]
+    public void Jitter_moves_renewal_by_at_most_ten_percent_of_half_life(double jitter, double expectedMinutes)
+    {
+        var wait = RenewalSchedule.RenewIn(NotBefore, NotBefore.AddMinutes(60), NotBefore, jitter);
+
+        Assert.Equal(TimeSpan.FromMinutes(expectedMinutes), wait);
     }
 
     public static TheoryData<int, double> BackoffCases => new()

@@ -129,7 +129,7 @@ public sealed class MeshFixture : IAsyncLifetime
         StreamOpenTimeout = TimeSpan.FromSeconds(3),
     };
 
-    private static LocalWorkload Workload(string name, SpiffeId id, params WorkloadPort[] ports) => new()
+    internal static LocalWorkload Workload(string name, SpiffeId id, params WorkloadPort[] ports) => new()
     {
         Name = name,
         Namespace = id.Namespace!,

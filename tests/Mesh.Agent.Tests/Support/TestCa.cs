@@ -13,23 +13,29 @@ public sealed class TestCa : IAsyncDisposable
 {
     private readonly CaClient _client;
 
-    private TestCa(CaServer server, string dir, IssuedSvid node)
+    private TestCa(CaServer server, string dir, IssuedSvid node, CaOptions options)
     {
         Server = server;
         Dir = dir;
+        _options = options;
         _client = new CaClient(new CaClientOptions(server.Address, server.Bundle)
         {
             ClientCertificate = System.Net.Security.SslStreamCertificateContext.Create(node.Leaf, node.Intermediates, offline: true),
         });
     }
 
-    public CaServer Server { get; }
+    private readonly CaOptions _options;
+
+    public CaServer Server { get; private set; }
     public string Dir { get; }
     public static TrustDomain TrustDomain { get; } = TrustDomain.Parse("cluster.local");
 
     public static SpiffeId Id(string ns, string sa) => SpiffeId.ForWorkload(TrustDomain, ns, sa);
 
-    public static async Task<TestCa> StartAsync(params SpiffeId[] grants)
+    public static Task<TestCa> StartAsync(params SpiffeId[] grants) => StartAsync(null, grants);
+
+    /// <param name="defaultTtl">The CA's default certificate lifetime (short ones exercise renewal).</param>
+    public static async Task<TestCa> StartAsync(TimeSpan? defaultTtl, params SpiffeId[] grants)
     {
         var dir = Directory.CreateTempSubdirectory("mesh-test-ca-").FullName;
         var registry = Path.Combine(dir, "workloads.yaml");
@@ -38,14 +44,21 @@ public sealed class TestCa : IAsyncDisposable
             var parts = id.Path.Split('/');
             return $"  - {{ node: test-node, namespace: {parts[2]}, serviceAccount: {parts[4]} }}\n";
         })));
-        var server = await CaServer.StartAsync(new CaOptions { TrustDomain = TrustDomain, StateDir = dir, WorkloadRegistryPath = registry });
+        var options = new CaOptions { TrustDomain = TrustDomain, StateDir = dir, WorkloadRegistryPath = registry, DefaultTtl = defaultTtl ?? TimeSpan.FromHours(1) };
+        var server = await CaServer.StartAsync(options);
+        options = options with { Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, server.Address.Port) };
         using var bootstrap = new CaClient(new CaClientOptions(server.Address, server.Bundle)
         {
             BearerToken = JoinTokens.Create(dir, "test-node", TimeSpan.FromMinutes(10)),
         });
         var node = await bootstrap.RequestSvidAsync(NodeIds.For(TrustDomain, "test-node"), CancellationToken.None);
-        return new TestCa(server, dir, node);
+        return new TestCa(server, dir, node, options);
     }
+
+    /// <summary>Stops the CA (an outage); <see cref="RestartAsync"/> brings it back on the same port and state.</summary>
+    public Task StopAsync() => Server.StopAsync();
+
+    public async Task RestartAsync() => Server = await CaServer.StartAsync(_options);
 
     /// <summary>Adds workloads on <paramref name="node"/> to the CA's registry file (the CA picks the change up within a second).</summary>
     public void Register(string node, params SpiffeId[] ids)

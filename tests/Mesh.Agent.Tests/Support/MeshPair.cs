@@ -1,0 +1,85 @@
+using System.Net;
+using Mesh.Agent.Config;
+using Mesh.Identity;
+
+namespace Mesh.Agent.Tests.Support;
+
+/// <summary>
+/// Two agents bootstrapped the real way (join token -> node certificate -> workload SVIDs) against a CA the test can
+/// stop and restart: node-a with an outbound HTTP listener for backend.demo:80, node-b in front of a plain HTTP backend.
+/// </summary>
+public sealed class MeshPair : IAsyncDisposable
+{
+    public static readonly SpiffeId FrontendId = TestCa.Id("demo", "frontend");
+    public static readonly SpiffeId BackendId = TestCa.Id("demo", "backend");
+
+    private MeshPair(string dir, TestCa ca, TestBackend backend, AgentHost backendAgent, AgentHost frontendAgent, LogSink logs)
+    {
+        Dir = dir;
+        Ca = ca;
+        Backend = backend;
+        BackendAgent = backendAgent;
+        FrontendAgent = frontendAgent;
+        Logs = logs;
+    }
+
+    public string Dir { get; }
+    public TestCa Ca { get; }
+    public TestBackend Backend { get; }
+    public AgentHost BackendAgent { get; }
+    public AgentHost FrontendAgent { get; }
+    public LogSink Logs { get; }
+
+    public Uri ItemsUrl => new($"http://127.0.0.1:{FrontendAgent.OutboundEndpoints[0].Port}/api/items");
+
+    public static async Task<MeshPair> StartAsync(TimeSpan certificateTtl)
+    {
+        var dir = Directory.CreateTempSubdirectory("mesh-pair-").FullName;
+        var ca = await TestCa.StartAsync(certificateTtl);
+        ca.Register("node-a", FrontendId);
+        ca.Register("node-b", BackendId);
+        var backend = await TestBackend.StartAsync();
+        var policies = Path.Combine(dir, "policies");
+        Directory.CreateDirectory(policies);
+        File.WriteAllText(Path.Combine(policies, "backend.yaml"), MeshFixture.Policies(backend.HttpPort, backend.TcpPort, 1));
+        var logs = new LogSink();
+        var backendWorkload = MeshFixture.Workload("backend", BackendId, new WorkloadPort(backend.HttpPort, PortProtocol.Http));
+        var backendAgent = await AgentHost.StartAsync(Options(dir, ca, "node-b", policies, [backendWorkload], ServiceRegistry.Empty, []), logs.Configure);
+        var frontend = MeshFixture.Workload("frontend", FrontendId);
+        var registry = new ServiceRegistry(
+        [
+            new RegisteredService("backend.demo", [new ServicePort(80, backend.HttpPort, PortProtocol.Http)],
+                [new ServiceEndpoint(IPAddress.Loopback, backendAgent.InboundEndpoint, BackendId)]),
+        ]);
+        var frontendAgent = await AgentHost.StartAsync(Options(dir, ca, "node-a", policies, [frontend], registry,
+            [new OutboundListener(new IPEndPoint(IPAddress.Loopback, 0), frontend, "backend.demo", 80)]), logs.Configure);
+        using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await backendAgent.WaitReadyAsync(ready.Token);
+        await frontendAgent.WaitReadyAsync(ready.Token);
+        return new MeshPair(dir, ca, backend, backendAgent, frontendAgent, logs);
+    }
+
+    private static AgentOptions Options(string dir, TestCa ca, string node, string policies, IReadOnlyList<LocalWorkload> workloads,
+        ServiceRegistry registry, IReadOnlyList<OutboundListener> outbound) => new()
+    {
+        Node = node,
+        TrustDomain = TestCa.TrustDomain,
+        Ca = new CaEndpointOptions(ca.Server.Address, ca.Server.RootCertPath, ca.JoinToken(node)) { StateDir = Path.Combine(dir, node + "-state") },
+        PoliciesDir = policies,
+        DecisionLogPath = Path.Combine(dir, $"decisions-{node}.log"),
+        Registry = registry,
+        InboundListen = new IPEndPoint(IPAddress.Loopback, 0),
+        AdminListen = new IPEndPoint(IPAddress.Loopback, 0),
+        Workloads = workloads,
+        Outbound = outbound,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await FrontendAgent.DisposeAsync();
+        await BackendAgent.DisposeAsync();
+        await Backend.DisposeAsync();
+        await Ca.DisposeAsync();
+        Directory.Delete(Dir, recursive: true);
+    }
+}
