@@ -7,8 +7,8 @@ using Mesh.Identity;
 namespace Mesh.Bench.Micro.Issuance;
 
 /// <summary>
-/// The steps of <see cref="Issuer.Handle"/> one by one, so a slow issuance can be pinned on a step:
-/// CSR parse + self-signature check + key check, template + ECDSA sign, and the post-sign profile check.
+/// The steps of the issuer one by one, so a slow issuance can be pinned on a step:
+/// CSR parse + self-signature check + key check, template + ECDSA sign, decoding the signed leaf, and the post-sign profile check.
 /// </summary>
 [MemoryDiagnoser]
 public class IssuanceStepsBenchmarks
@@ -18,6 +18,9 @@ public class IssuanceStepsBenchmarks
     private PublicKey key = null!;
     private X509Certificate2 issuer = null!;
     private X509Certificate2 leaf = null!;
+    private LeafSigner signer = null!;
+    private byte[] spki = null!;
+    private byte[] leafDer = null!;
     private DateTimeOffset notBefore;
     private DateTimeOffset notAfter;
 
@@ -31,24 +34,33 @@ public class IssuanceStepsBenchmarks
         notBefore = DateTimeOffset.UtcNow.AddMinutes(-1);
         notAfter = notBefore.AddHours(1);
         leaf = ca.IssueLeaf();
+        leafDer = leaf.RawData;
+        spki = key.ExportSubjectPublicKeyInfo();
+        signer = new LeafSigner(issuer);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         leaf.Dispose();
+        signer.Dispose();
         ca.Dispose();
     }
 
     [Benchmark(Description = "CA step: CsrReader.Read (parse, verify CSR sig, key check)")]
     public bool ReadCsr() => CsrReader.Read(csr) is CsrResult.Accepted;
 
-    [Benchmark(Description = "CA step: LeafTemplate.Build + Create (sign)")]
-    public int Sign()
+    [Benchmark(Description = "CA step: CsrReader.Parse (parse, key and SAN checks, no signature check)")]
+    public bool ParseCsr() => CsrReader.Parse(csr, CaFixture.Frontend) is CsrParse.Parsed;
+
+    [Benchmark(Description = "CA step: LeafSigner.Sign (TBS DER + ECDSA sign)")]
+    public int Sign() => signer.Sign(spki, key, CaFixture.Frontend, notBefore, notAfter, SerialNumbers.NewPositive128(RandomNumberGenerator.Fill)).Length;
+
+    [Benchmark(Description = "CA step: load the signed leaf (X509Certificate2, decodes its key)")]
+    public int LoadLeaf()
     {
-        using var signed = LeafTemplate.Build(key, CaFixture.Frontend, issuer)
-            .Create(issuer, notBefore, notAfter, SerialNumbers.NewPositive128(RandomNumberGenerator.Fill));
-        return signed.RawDataMemory.Length;
+        using var loaded = X509CertificateLoader.LoadCertificate(leafDer);
+        return loaded.RawDataMemory.Length;
     }
 
     [Benchmark(Description = "CA step: SvidValidator.CheckLeafProfile")]

@@ -38,19 +38,28 @@ internal static class ChainVerifier
         }
 
         // X509-SVID.md 4.1/4.3: every signing certificate is a CA with keyCertSign. Platform
-        // chain engines differ on whether they insist on this, so check it ourselves.
-        for (var i = 1; i < chain.ChainElements.Count; i++)
+        // chain engines differ on whether they insist on this, so check it ourselves, with the
+        // RFC 5280 rules OpenSSL leaves out (ChainElementRules), on every element of the path.
+        for (var i = 0; i < chain.ChainElements.Count; i++)
         {
-            var signer = chain.ChainElements[i].Certificate;
-            var problems = SvidProfile.CheckSigning(X509Facts.Of(signer));
+            var element = chain.ChainElements[i].Certificate;
+            var isSigner = i > 0;
+            var problems = ChainElementRules.Check(element, isSigner);
+            if (isSigner)
+            {
+                problems = [.. SvidProfile.CheckSigning(X509Facts.Of(element)), .. problems];
+            }
+
             if (problems.Count > 0)
             {
-                return $"{signer.Subject}: {string.Join("; ", problems)}";
+                return $"{Name(element)}: {string.Join("; ", problems)}";
             }
         }
 
         return null;
     }
+
+    private static string Name(X509Certificate2 cert) => cert.Subject.Length > 0 ? cert.Subject : "certificate with an empty subject";
 
     private static string Describe(X509ChainStatusFlags flag, string info) => flag switch
     {

@@ -75,7 +75,7 @@ public sealed class IssuanceTests(SharedCa shared) : IClassFixture<SharedCa>
     [Fact]
     public async Task Csr_contributes_only_its_public_key()
     {
-        var csr = Csrs.Greedy(out var key);
+        var csr = Csrs.Greedy(out var key, CaHarness.Frontend);
         using (key)
         {
             var response = await Ca.RawCallAsync(csr, CaHarness.Frontend.ToString(), null, asNode: true);

@@ -15,6 +15,7 @@ public sealed class RefusalTests(SharedCa shared) : IClassFixture<SharedCa>
         { "CSR with bad signature", "signature does not verify" },
         { "RSA-1024 key", "csr RSA key is 1024 bits; at least 2048 are required" },
         { "identity not a SPIFFE ID", "is not a SPIFFE ID: scheme is missing or invalid" },
+        { "CSR naming another identity", "csr subjectAltName names URI:spiffe://cluster.local/ns/mesh-system/sa/mesh-ca" },
     };
 
     [Theory]
@@ -34,6 +35,7 @@ public sealed class RefusalTests(SharedCa shared) : IClassFixture<SharedCa>
             "CSR with bad signature" => (Csrs.BadSignature(), CaHarness.Frontend.ToString(), null, StatusCode.InvalidArgument),
             "RSA-1024 key" => (Csrs.Rsa(1024), CaHarness.Frontend.ToString(), null, StatusCode.InvalidArgument),
             "identity not a SPIFFE ID" => (goodCsr, "frontend-" + Guid.NewGuid().ToString("N"), null, StatusCode.InvalidArgument),
+            "CSR naming another identity" => (Csrs.WithUriSans("spiffe://cluster.local/ns/mesh-system/sa/mesh-ca"), CaHarness.Frontend.ToString(), null, StatusCode.InvalidArgument),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         };
         var asNode = scenario is not ("no token" or "wrong token");
