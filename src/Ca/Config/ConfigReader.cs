@@ -8,7 +8,7 @@ namespace Mesh.Ca;
 /// <summary>Walks the YAML tree into <see cref="CaOptions"/>, collecting errors instead of stopping at the first.</summary>
 internal sealed partial class ConfigReader(string file, string baseDir)
 {
-    private static readonly HashSet<string> TopKeys = ["trustDomain", "stateDir", "listen", "defaultTtl", "maxTtl", "auditLog", "nodes"];
+    private static readonly HashSet<string> TopKeys = ["trustDomain", "stateDir", "listen", "defaultTtl", "maxTtl", "auditLog", "nodes", "pluginCerts", "keyPassphrase", "intermediateTtl", "rotation"];
     private static readonly HashSet<string> NodeKeys = ["node", "tokenSha256", "identities"];
 
     internal List<string> Errors { get; } = [];
@@ -34,9 +34,10 @@ internal sealed partial class ConfigReader(string file, string baseDir)
         }
 
         var nodes = ReadNodes(root, td);
+        var keyMaterial = ReadKeyMaterial(root, maxTtl);
         return td is null || stateDir is null || listen is null
             ? null
-            : new CaOptions
+            : keyMaterial.ApplyTo(new CaOptions
             {
                 TrustDomain = td,
                 StateDir = stateDir,
@@ -45,7 +46,7 @@ internal sealed partial class ConfigReader(string file, string baseDir)
                 MaxTtl = maxTtl,
                 AuditLogPath = auditLog,
                 Nodes = nodes,
-            };
+            });
     }
 
     private List<CaNodeGrant> ReadNodes(YamlMappingNode root, TrustDomain? td)

@@ -11,15 +11,15 @@ namespace Mesh.Ca;
 /// </summary>
 internal sealed class Issuer
 {
-    private readonly RootAuthority _root;
+    private readonly CaKeyring _keyring;
     private readonly NodeAuthenticator _authenticator;
     private readonly CaOptions _options;
     private readonly TimeProvider _time;
     private readonly Action<Span<byte>> _random;
 
-    internal Issuer(RootAuthority root, CaOptions options, TimeProvider time, Action<Span<byte>>? random = null)
+    internal Issuer(CaKeyring keyring, CaOptions options, TimeProvider time, Action<Span<byte>>? random = null)
     {
-        _root = root;
+        _keyring = keyring;
         _options = options;
         _time = time;
         _authenticator = new NodeAuthenticator(options.Nodes);
@@ -59,15 +59,17 @@ internal sealed class Issuer
     }
 
     /// <summary>Issues for an identity the CA itself decided on (its own server cert).</summary>
-    internal IssuanceOutcome Sign(PublicKey key, SpiffeId id, long requestedTtlSeconds)
+    /// <param name="keys">The snapshot to sign with; null takes the keyring's current one. One snapshot per leaf, so the chain returned matches the signer.</param>
+    internal IssuanceOutcome Sign(PublicKey key, SpiffeId id, long requestedTtlSeconds, CaKeys? keys = null)
     {
-        var issuer = _root.Certificate;
+        keys ??= _keyring.Current;
+        var issuer = keys.Signer;
         var (notBefore, notAfter) = LeafLifetime.Compute(
             _time.GetUtcNow(), requestedTtlSeconds, _options.DefaultTtl, _options.MaxTtl,
             ToUtc(issuer.NotBefore), ToUtc(issuer.NotAfter));
         if (notAfter <= notBefore)
         {
-            return new IssuanceOutcome.Refused(StatusCode.FailedPrecondition, "CA root has expired; no certificate can be issued");
+            return new IssuanceOutcome.Refused(StatusCode.FailedPrecondition, "the CA signing certificate has expired; no certificate can be issued");
         }
 
         var leaf = LeafTemplate.Build(key, id, issuer)
@@ -82,7 +84,7 @@ internal sealed class Issuer
             return new IssuanceOutcome.Refused(StatusCode.Internal, "issued certificate failed the SVID profile check: " + string.Join("; ", problems));
         }
 
-        return new IssuanceOutcome.Issued(leaf);
+        return new IssuanceOutcome.Issued(leaf) { Chain = keys.Chain };
     }
 
     private static DateTimeOffset ToUtc(DateTime local) => new(local.ToUniversalTime(), TimeSpan.Zero);

@@ -7,7 +7,7 @@ namespace Mesh.Ca;
 
 /// <summary>Thin gRPC shell over <see cref="Issuer"/>: maps outcomes to responses, audits every call.</summary>
 internal sealed partial class CertificateAuthorityService(
-    Issuer issuer, RootAuthority root, AuditLog audit, TimeProvider time, ILogger<CertificateAuthorityService> logger)
+    Issuer issuer, CaKeyring keyring, AuditLog audit, TimeProvider time, ILogger<CertificateAuthorityService> logger)
     : CertificateAuthority.CertificateAuthorityBase
 {
     public override Task<CreateCertificateResponse> CreateCertificate(CreateCertificateRequest request, ServerCallContext context)
@@ -23,10 +23,7 @@ internal sealed partial class CertificateAuthorityService(
                     audit.Write(new AuditRecord(time.GetUtcNow(), outcome.Node, request.Identity, "issued", StatusCode.OK.ToString(),
                         null, leaf.SerialNumber, notAfter, outcome.PublicKeySha256));
                     LogIssued(logger, outcome.Node, request.Identity, leaf.SerialNumber, notAfter);
-                    var response = new CreateCertificateResponse();
-                    response.CertChain.Add(CertificatePem.Write(leaf));
-                    response.TrustBundle.Add(root.Bundle.ToPem());
-                    return Task.FromResult(response);
+                    return Task.FromResult(CaResponses.Issued(leaf, issued.Chain, keyring.Current.Bundle));
                 }
 
             case IssuanceOutcome.Refused refused:
@@ -39,6 +36,10 @@ internal sealed partial class CertificateAuthorityService(
                 throw new InvalidOperationException("unreachable: IssuanceOutcome is closed");
         }
     }
+
+    /// <summary>The bundle is public: any TLS client may read it, no token needed.</summary>
+    public override Task<GetTrustBundleResponse> GetTrustBundle(GetTrustBundleRequest request, ServerCallContext context) =>
+        Task.FromResult(CaResponses.TrustBundle(keyring.Current));
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Issued {Identity} to node {Node}, serial {Serial}, not after {NotAfter:o}")]
     private static partial void LogIssued(ILogger logger, string? node, string identity, string serial, DateTimeOffset notAfter);

@@ -61,8 +61,8 @@ internal sealed class CaHarness : IAsyncDisposable
                 SslOptions = new SslClientAuthenticationOptions
                 {
                     EnabledSslProtocols = SslProtocols.Tls13,
-                    RemoteCertificateValidationCallback = (_, cert, _, _) =>
-                        cert is not null && SvidValidator.VerifyPeer(X509CertificateLoader.LoadCertificate(cert.GetRawCertData()), null, Server.Bundle).Ok,
+                    RemoteCertificateValidationCallback = (_, cert, chain, _) =>
+                        cert is not null && SvidValidator.VerifyPeer(X509CertificateLoader.LoadCertificate(cert.GetRawCertData()), chain?.ChainPolicy.ExtraStore, Server.Bundle).Ok,
                 },
             },
         });
