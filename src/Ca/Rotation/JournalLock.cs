@@ -23,6 +23,10 @@ internal sealed class JournalLock : IDisposable
             {
                 return new JournalLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
             }
+            catch (IOException e) when (e is DirectoryNotFoundException or FileNotFoundException)
+            {
+                throw new CaKeyException($"cannot open {path}: {e.Message}", e);
+            }
             catch (IOException) when (Environment.TickCount64 < deadline)
             {
                 Thread.Sleep(50);

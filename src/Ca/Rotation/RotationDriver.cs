@@ -37,6 +37,7 @@ internal sealed partial class RotationDriver
     internal static RotationDriver Open(CaStateStore store, CaOptions options, TimeProvider time, ILogger logger)
     {
         CaJournal journal;
+        Directory.CreateDirectory(store.StateDir);
         using (JournalLock.Acquire(store.StateDir, LockTimeout))
         {
             journal = store.Initialize();

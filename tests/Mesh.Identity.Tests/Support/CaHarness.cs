@@ -33,7 +33,7 @@ internal sealed class CaHarness : IAsyncDisposable
 
     internal string AuditLogPath => Path.Combine(Options.StateDir, "issuance-audit.log");
 
-    internal static async Task<CaHarness> StartAsync(string? stateDir = null, TimeProvider? time = null, string? token = null)
+    internal static async Task<CaHarness> StartAsync(string? stateDir = null, TimeProvider? time = null, string? token = null, Func<CaOptions, CaOptions>? configure = null)
     {
         var owned = stateDir is null ? new TempDir() : null;
         token ??= BootstrapTokens.NewToken();
@@ -44,6 +44,7 @@ internal sealed class CaHarness : IAsyncDisposable
             MaxTtl = TimeSpan.FromHours(2),
             Nodes = [new CaNodeGrant("node-a", BootstrapTokens.Hash(token), [Frontend])],
         };
+        options = configure?.Invoke(options) ?? options;
         var server = await CaServer.StartAsync(options, time: time);
         return new CaHarness(server, token, options, owned);
     }
@@ -51,10 +52,28 @@ internal sealed class CaHarness : IAsyncDisposable
     internal CaClient Client(string? token = null) =>
         new(new CaClientOptions(Server.Address, Server.Bundle, token ?? Token) { ExpectedCaId = Server.CaId });
 
+    internal async Task<GetTrustBundleResponse> RawTrustBundleAsync()
+    {
+        using var channel = Channel();
+        return await new CertificateAuthority.CertificateAuthorityClient(channel).GetTrustBundleAsync(new GetTrustBundleRequest());
+    }
+
     /// <summary>Sends exactly the request given, bypassing CaClient's own CSR and checks.</summary>
     internal async Task<CreateCertificateResponse> RawCallAsync(string csr, string identity, string? authorization)
     {
-        using var channel = GrpcChannel.ForAddress(Server.Address, new GrpcChannelOptions
+        using var channel = Channel();
+        var client = new CertificateAuthority.CertificateAuthorityClient(channel);
+        var headers = new Metadata();
+        if (authorization is not null)
+        {
+            headers.Add("authorization", authorization);
+        }
+
+        return await client.CreateCertificateAsync(new CreateCertificateRequest { Csr = csr, Identity = identity }, headers);
+    }
+
+    private GrpcChannel Channel() =>
+        GrpcChannel.ForAddress(Server.Address, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
             {
@@ -66,15 +85,6 @@ internal sealed class CaHarness : IAsyncDisposable
                 },
             },
         });
-        var client = new CertificateAuthority.CertificateAuthorityClient(channel);
-        var headers = new Metadata();
-        if (authorization is not null)
-        {
-            headers.Add("authorization", authorization);
-        }
-
-        return await client.CreateCertificateAsync(new CreateCertificateRequest { Csr = csr, Identity = identity }, headers);
-    }
 
     internal string[] AuditLines()
     {
