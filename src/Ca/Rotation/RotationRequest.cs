@@ -13,9 +13,14 @@ public static class RotationRequest
             throw new CaKeyException($"this CA uses plug-in certificates from {options.PluginCertsDir}; rotate them by replacing those files and restarting the CA");
         }
 
+        var noState = $"{options.StateDir} has no CA state ({JournalFile.FileName}); run `mesh ca init --config <ca.yaml>` or start the CA first";
+        if (!File.Exists(JournalFile.PathIn(options.StateDir)))
+        {
+            throw new CaKeyException(noState);
+        }
+
         using var held = JournalLock.Acquire(options.StateDir, RotationDriver.LockTimeout);
-        var journal = JournalFile.TryRead(options.StateDir)
-            ?? throw new CaKeyException($"{options.StateDir} has no CA state ({JournalFile.FileName}); run `mesh ca init --config <ca.yaml>` or start the CA first");
+        var journal = JournalFile.TryRead(options.StateDir) ?? throw new CaKeyException(noState);
         if (journal.Rotation is { } current)
         {
             throw new CaKeyException(
