@@ -75,7 +75,7 @@ public sealed partial class CaServer : IAsyncDisposable
             var address = BoundAddress(app);
             LogStarted(logger, address, caId);
             var period = options.Rotation.PollInterval;
-            var timer = time.CreateTimer(_ => Maintain(keys, serverCredential), null, period, period);
+            var timer = time.CreateTimer(_ => Maintain(keys, serverCredential, logger), null, period, period);
             return new CaServer(app, keys, serverCredential, audit, timer, address, caId);
         }
         catch
@@ -112,10 +112,18 @@ public sealed partial class CaServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    private static void Maintain(CaKeyMaterial keys, ServerCredential serverCredential)
+    /// <summary>The timer's pass. A timer callback that throws would take the process down; a failed pass is logged and retried at the next poll.</summary>
+    private static void Maintain(CaKeyMaterial keys, ServerCredential serverCredential, ILogger logger)
     {
-        keys.Driver?.TickLogged();
-        serverCredential.RenewIfDue(keys.Keyring.Current);
+        try
+        {
+            keys.Driver?.TickLogged();
+            serverCredential.RenewIfDue(keys.Keyring.Current);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogMaintenanceFailed(logger, e);
+        }
     }
 
     private static WebApplication Build(CaOptions options, ILoggerFactory loggerFactory, TimeProvider time,
@@ -168,4 +176,7 @@ public sealed partial class CaServer : IAsyncDisposable
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Mesh CA listening on {Address} as {CaId}")]
     private static partial void LogStarted(ILogger logger, Uri address, SpiffeId caId);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "CA maintenance pass failed; retrying at the next poll")]
+    private static partial void LogMaintenanceFailed(ILogger logger, Exception exception);
 }

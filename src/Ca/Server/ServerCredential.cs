@@ -19,7 +19,10 @@ internal sealed class ServerCredential
     private readonly TimeProvider _time;
     private readonly SpiffeId _caId;
 
-    // Written by Renew (timer or keyring event), read by every handshake without a lock.
+    // Serializes Renew: the timer and a keyring swap may both renew at once.
+    private readonly Lock _gate = new();
+
+    // Written under _gate, read by every handshake without a lock.
     private SslStreamCertificateContext _context;
     private DateTimeOffset _renewAt;
 
@@ -38,17 +41,23 @@ internal sealed class ServerCredential
 
     internal void RenewIfDue(CaKeys keys)
     {
-        if (_time.GetUtcNow() >= _renewAt)
+        lock (_gate)
         {
-            Renew(keys);
+            if (_time.GetUtcNow() >= _renewAt)
+            {
+                Renew(keys);
+            }
         }
     }
 
     private void Renew(CaKeys keys)
     {
-        var (context, renewAt) = Issue(keys);
-        _renewAt = renewAt;
-        Volatile.Write(ref _context, context);
+        lock (_gate)
+        {
+            var (context, renewAt) = Issue(keys);
+            _renewAt = renewAt;
+            Volatile.Write(ref _context, context);
+        }
     }
 
     private (SslStreamCertificateContext, DateTimeOffset) Issue(CaKeys keys)
