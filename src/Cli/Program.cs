@@ -19,6 +19,7 @@ internal static class Program
         var root = new RootCommand("Mesh.Security: a zero-trust mesh node agent with a built-in SPIFFE CA and Istio-compatible policy.")
         {
             CaCommands.Create(),
+            CertCommands.Create(),
             AgentCommands.Create(),
             PolicyCommands.Create(),
             DemoCommand.Create(),

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Mesh.Bench.Micro.Issuance;
 
 /// <summary>
-/// A CA root in a temp state dir and an <see cref="Issuer"/> with one node grant, built as the CA server
+/// A CA root and signing intermediate in a temp state dir and an <see cref="Issuer"/> with one node grant, built as the CA server
 /// builds them (src/Ca/Server/CaServer.cs), minus the gRPC listener.
 /// </summary>
 internal sealed class CaFixture : IDisposable
@@ -20,15 +20,21 @@ internal sealed class CaFixture : IDisposable
     public CaFixture()
     {
         var options = new CaOptions { TrustDomain = Td, StateDir = stateDir };
-        Root = RootAuthority.LoadOrCreate(options, TimeProvider.System, NullLogger.Instance);
-        Issuer = new Issuer(Root, options, TimeProvider.System);
+        Keyring = CaKeyMaterial.Open(options, TimeProvider.System, NullLogger.Instance).Keyring;
+        Issuer = new Issuer(Keyring, options, TimeProvider.System);
     }
 
-    public RootAuthority Root { get; }
+    public CaKeyring Keyring { get; }
+
+    /// <summary>The intermediate that signs leaves, with its key.</summary>
+    public X509Certificate2 Signer => Keyring.Current.Signer;
+
+    /// <summary>What a peer sends after the leaf: the intermediate.</summary>
+    public X509Certificate2Collection Intermediates => [.. Keyring.Current.Intermediates];
 
     public Issuer Issuer { get; }
 
-    public TrustBundle Bundle => Root.Bundle;
+    public TrustBundle Bundle => Keyring.Current.Bundle;
 
     /// <summary>A CSR as the agent's CA client makes it: fresh P-256 key, SPIFFE URI SAN.</summary>
     public static string NewCsr()
@@ -46,7 +52,6 @@ internal sealed class CaFixture : IDisposable
 
     public void Dispose()
     {
-        Root.Dispose();
         Directory.Delete(stateDir, recursive: true);
     }
 }

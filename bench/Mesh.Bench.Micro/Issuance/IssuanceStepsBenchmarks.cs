@@ -30,7 +30,7 @@ public class IssuanceStepsBenchmarks
         ca = new CaFixture();
         csr = CaFixture.NewCsr();
         key = CsrReader.Read(csr) is CsrResult.Accepted accepted ? accepted.Key : throw new InvalidOperationException("CSR rejected");
-        issuer = ca.Root.Certificate;
+        issuer = ca.Signer;
         notBefore = DateTimeOffset.UtcNow.AddMinutes(-1);
         notAfter = notBefore.AddHours(1);
         leaf = ca.IssueLeaf();

@@ -8,7 +8,7 @@ namespace Mesh.Ca;
 /// <summary>Writes the audit record for an outcome, logs it, and turns it into a response or an RpcException.</summary>
 internal static partial class IssuanceAudit
 {
-    internal static CreateCertificateResponse Record(AuditLog audit, TimeProvider time, IssuanceOutcome outcome, string requestedIdentity, string? peer, ILogger logger)
+    internal static CreateCertificateResponse Record(AuditLog audit, TimeProvider time, IssuanceOutcome outcome, string requestedIdentity, string? peer, ILogger logger, TrustBundle bundle)
     {
         var caller = outcome.Caller;
         switch (outcome)
@@ -21,9 +21,7 @@ internal static partial class IssuanceAudit
                     audit.Write(new AuditRecord(time.GetUtcNow(), peer, caller?.MethodName, caller?.Principal, caller?.Node, requestedIdentity,
                         granted?.ToString(), "issued", StatusCode.OK.ToString(), null, leaf.SerialNumber, notAfter, outcome.PublicKeySha256));
                     LogIssued(logger, caller?.Node, caller?.MethodName, granted?.ToString(), leaf.SerialNumber, notAfter);
-                    var response = new CreateCertificateResponse();
-                    response.CertChain.Add(CertificatePem.Write(leaf));
-                    return response;
+                    return CaResponses.Issued(leaf, issued.Chain, bundle);
                 }
 
             case IssuanceOutcome.Refused refused:

@@ -18,11 +18,11 @@ internal sealed class CallerAuthenticator(
 {
     internal readonly record struct Result(CallerIdentity? Caller, StatusCode Status, string? Error);
 
-    internal async Task<Result> AuthenticateAsync(X509Certificate2? clientCertificate, string? authorization)
+    internal async Task<Result> AuthenticateAsync(X509Certificate2? clientCertificate, X509Certificate2Collection? sentIntermediates, string? authorization)
     {
         if (clientCertificate is not null)
         {
-            return FromCertificate(clientCertificate);
+            return FromCertificate(clientCertificate, sentIntermediates);
         }
         var token = BearerToken(authorization);
         if (token is null)
@@ -43,9 +43,19 @@ internal sealed class CallerAuthenticator(
         return FromJoinToken(token);
     }
 
-    private Result FromCertificate(X509Certificate2 certificate)
+    private Result FromCertificate(X509Certificate2 certificate, X509Certificate2Collection? sentIntermediates)
     {
-        var verdict = SvidValidator.VerifyPeer(certificate, intermediates(), bundle(), time.GetUtcNow());
+        // What the node sent, plus this CA's current intermediates; the roots come only from the bundle.
+        var candidates = new X509Certificate2Collection();
+        if (sentIntermediates is not null)
+        {
+            candidates.AddRange(sentIntermediates);
+        }
+        if (intermediates() is { } own)
+        {
+            candidates.AddRange(own);
+        }
+        var verdict = SvidValidator.VerifyPeer(certificate, candidates, bundle(), time.GetUtcNow());
         if (!verdict.Ok)
         {
             return Refuse("client certificate rejected: " + verdict.Failure);

@@ -9,12 +9,13 @@ internal static class RootTemplate
 {
     internal static readonly TimeSpan Lifetime = TimeSpan.FromDays(3650);
 
-    internal static X509Certificate2 CreateSelfSigned(ECDsa key, TrustDomain td, DateTimeOffset now, byte[] serial)
+    /// <param name="generation">Null for the first root; a label for rotated ones, so two roots in one bundle have different names.</param>
+    internal static X509Certificate2 CreateSelfSigned(ECDsa key, TrustDomain td, DateTimeOffset now, byte[] serial, string? generation = null)
     {
         var subject = new X500DistinguishedNameBuilder();
         // The builder emits RDNs last-added first; this order encodes O then CN, the usual
         // least-to-most specific sequence (shown by openssl as "CN=..., O=..." in RFC 2253 form).
-        subject.AddCommonName("Mesh.Security Root CA");
+        subject.AddCommonName(generation is null ? "Mesh.Security Root CA" : $"Mesh.Security Root CA {generation}");
         subject.AddOrganizationName(td.Name);
         var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
 

@@ -5,9 +5,13 @@ using YamlDotNet.RepresentationModel;
 namespace Mesh.Ca;
 
 /// <summary>Walks the YAML tree into <see cref="CaOptions"/>, collecting errors instead of stopping at the first.</summary>
-internal sealed class ConfigReader(string file, string baseDir)
+internal sealed partial class ConfigReader(string file, string baseDir)
 {
-    private static readonly HashSet<string> TopKeys = ["trustDomain", "stateDir", "listen", "defaultTtl", "maxTtl", "nodeTtl", "auditLog", "registry", "auth"];
+    private static readonly HashSet<string> TopKeys =
+    [
+        "trustDomain", "stateDir", "listen", "defaultTtl", "maxTtl", "nodeTtl", "auditLog", "registry", "auth",
+        "pluginCerts", "keyPassphrase", "intermediateTtl", "rotation",
+    ];
     private static readonly HashSet<string> AuthKeys = ["kubernetes"];
     private static readonly HashSet<string> KubernetesKeys = ["issuer", "jwksFile", "audience", "agentServiceAccounts", "clockSkew"];
 
@@ -40,9 +44,10 @@ internal sealed class ConfigReader(string file, string baseDir)
             Error(root.Children[new YamlScalarNode("registry")], $"workload registry {registry} does not exist");
         }
         var kubernetes = ReadAuth(root);
+        var keyMaterial = ReadKeyMaterial(root, maxTtl);
         return td is null || stateDir is null || listen is null
             ? null
-            : new CaOptions
+            : keyMaterial.ApplyTo(new CaOptions
             {
                 TrustDomain = td,
                 StateDir = stateDir,
@@ -53,7 +58,7 @@ internal sealed class ConfigReader(string file, string baseDir)
                 AuditLogPath = auditLog,
                 WorkloadRegistryPath = registry,
                 Kubernetes = kubernetes,
-            };
+            });
     }
 
     private KubernetesAuthOptions? ReadAuth(YamlMappingNode root)

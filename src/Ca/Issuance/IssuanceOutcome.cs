@@ -19,7 +19,11 @@ internal abstract record IssuanceOutcome
     /// <summary>SHA-256 hex of the CSR's SubjectPublicKeyInfo, when the CSR parsed.</summary>
     public string? PublicKeySha256 { get; init; }
 
-    internal sealed record Issued(X509Certificate2 Leaf) : IssuanceOutcome;
+    internal sealed record Issued(X509Certificate2 Leaf) : IssuanceOutcome
+    {
+        /// <summary>What follows the leaf in a response: the signer, any further intermediates, the root last.</summary>
+        public X509Certificate2Collection Chain { get; init; } = [];
+    }
 
     internal sealed record Refused(StatusCode Status, string Reason) : IssuanceOutcome;
 }

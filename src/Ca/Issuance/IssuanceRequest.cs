@@ -7,6 +7,7 @@ namespace Mesh.Ca;
 internal sealed record IssuanceRequest(
     string? Authorization,
     X509Certificate2? ClientCertificate,
+    X509Certificate2Collection? ClientIntermediates,
     string Identity,
     string CsrPem,
     long RequestedTtlSeconds,

@@ -11,7 +11,7 @@ namespace Mesh.Ca;
 /// </summary>
 internal sealed class Issuer
 {
-    private readonly RootAuthority _root;
+    private readonly CaKeyring _keyring;
     private readonly CaOptions _options;
     private readonly TimeProvider _time;
     private readonly Action<Span<byte>> _random;
@@ -20,10 +20,10 @@ internal sealed class Issuer
     private readonly TokenUseLedger _ledger;
     private volatile LeafSigner? _signer;
 
-    internal Issuer(RootAuthority root, CaOptions options, TimeProvider time, Action<Span<byte>>? random = null,
+    internal Issuer(CaKeyring keyring, CaOptions options, TimeProvider time, Action<Span<byte>>? random = null,
         CallerAuthenticator? authenticator = null, WorkloadRegistry? registry = null)
     {
-        _root = root;
+        _keyring = keyring;
         _options = options;
         _time = time;
         _random = random ?? RandomNumberGenerator.Fill;
@@ -38,7 +38,7 @@ internal sealed class Issuer
         {
             return new IssuanceOutcome.Refused(StatusCode.Unauthenticated, "this CA authenticates no callers");
         }
-        var auth = await _authenticator.AuthenticateAsync(request.ClientCertificate, request.Authorization).ConfigureAwait(false);
+        var auth = await _authenticator.AuthenticateAsync(request.ClientCertificate, request.ClientIntermediates, request.Authorization).ConfigureAwait(false);
         if (auth.Caller is not { } caller)
         {
             return new IssuanceOutcome.Refused(auth.Status, auth.Error!);
@@ -130,8 +130,9 @@ internal sealed class Issuer
     }
 
     /// <summary>Issues for an identity the CA itself decided on (its own server cert).</summary>
-    internal IssuanceOutcome Sign(PublicKey key, SpiffeId id, long requestedTtlSeconds, TimeSpan? defaultTtl = null, TimeSpan? maxTtl = null) =>
-        SignAndCheck(key.ExportSubjectPublicKeyInfo(), key, id, requestedTtlSeconds, csr: null, defaultTtl, maxTtl);
+    /// <param name="keys">The snapshot to sign with; null takes the keyring's current one. One snapshot per leaf, so the chain returned matches the signer.</param>
+    internal IssuanceOutcome Sign(PublicKey key, SpiffeId id, long requestedTtlSeconds, TimeSpan? defaultTtl = null, TimeSpan? maxTtl = null, CaKeys? keys = null) =>
+        SignAndCheck(key.ExportSubjectPublicKeyInfo(), key, id, requestedTtlSeconds, csr: null, defaultTtl, maxTtl, keys ?? _keyring.Current);
 
     /// <summary>
     /// Issues for a parsed CSR. The CSR's self-signature is checked with the key decoded from the
@@ -140,18 +141,18 @@ internal sealed class Issuer
     /// SubjectPublicKeyInfo byte for byte. A leaf whose CSR fails the check is destroyed unseen.
     /// </summary>
     internal IssuanceOutcome Issue(Csr csr, SpiffeId id, long requestedTtlSeconds, TimeSpan? defaultTtl = null, TimeSpan? maxTtl = null) =>
-        SignAndCheck(csr.SubjectPublicKeyInfo, csr.PublicKey, id, requestedTtlSeconds, csr, defaultTtl, maxTtl);
+        SignAndCheck(csr.SubjectPublicKeyInfo, csr.PublicKey, id, requestedTtlSeconds, csr, defaultTtl, maxTtl, _keyring.Current);
 
-    private IssuanceOutcome SignAndCheck(byte[] spki, PublicKey key, SpiffeId id, long requestedTtlSeconds, Csr? csr, TimeSpan? defaultTtl, TimeSpan? maxTtl)
+    private IssuanceOutcome SignAndCheck(byte[] spki, PublicKey key, SpiffeId id, long requestedTtlSeconds, Csr? csr, TimeSpan? defaultTtl, TimeSpan? maxTtl, CaKeys keys)
     {
-        var signer = CurrentSigner();
+        var signer = CurrentSigner(keys);
         var issuer = signer.Issuer;
         var (notBefore, notAfter) = LeafLifetime.Compute(
             _time.GetUtcNow(), requestedTtlSeconds, defaultTtl ?? _options.DefaultTtl, maxTtl ?? _options.MaxTtl,
             ToUtc(issuer.NotBefore), ToUtc(issuer.NotAfter));
         if (notAfter <= notBefore)
         {
-            return new IssuanceOutcome.Refused(StatusCode.FailedPrecondition, "CA root has expired; no certificate can be issued");
+            return new IssuanceOutcome.Refused(StatusCode.FailedPrecondition, "the CA signing certificate has expired; no certificate can be issued");
         }
 
         var der = signer.Sign(spki, key, id, notBefore, notAfter, SerialNumbers.NewPositive128(_random));
@@ -191,7 +192,7 @@ internal sealed class Issuer
             return new IssuanceOutcome.Refused(StatusCode.Internal, "issued certificate failed the SVID profile check: " + string.Join("; ", problems));
         }
 
-        return new IssuanceOutcome.Issued(leaf);
+        return new IssuanceOutcome.Issued(leaf) { Chain = keys.Chain };
     }
 
     /// <summary>Null when the CSR's self-signature checks with the leaf's (= the CSR's) key; else the reason.</summary>
@@ -213,11 +214,11 @@ internal sealed class Issuer
         }
     }
 
-    /// <summary>The signer for the root's current certificate, rebuilt if the authority swaps it.</summary>
-    private LeafSigner CurrentSigner()
+    /// <summary>The signer for the snapshot's signing certificate, rebuilt when the keyring swaps it (rotation).</summary>
+    private LeafSigner CurrentSigner(CaKeys keys)
     {
         var current = _signer;
-        var certificate = _root.Certificate;
+        var certificate = keys.Signer;
         if (current is not null && ReferenceEquals(current.Issuer, certificate))
         {
             return current;

@@ -11,15 +11,16 @@ namespace Mesh.Ca;
 /// </summary>
 public static class ManualIssuance
 {
-    /// <summary>PEM of the issued chain (leaf first) followed by nothing else; throws <see cref="ManualIssuanceException"/> with the reason.</summary>
+    /// <summary>PEM of the issued chain (leaf first, root last); throws <see cref="ManualIssuanceException"/> with the reason.</summary>
     public static string Issue(CaOptions options, string operatorName, string identity, string csrPem, TimeSpan? ttl, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         logger ??= NullLogger.Instance;
         var time = TimeProvider.System;
-        using var root = RootAuthority.LoadOrCreate(options, time, logger);
+        // The same key material the CA serves with (state dir under its journal lock, or plug-in certs).
+        var keys = CaKeyMaterial.Open(options, time, logger);
         using var audit = new AuditLog(options.ResolvedAuditLogPath);
-        var issuer = new Issuer(root, options, time);
+        var issuer = new Issuer(keys.Keyring, options, time);
         IssuanceOutcome outcome = SpiffeId.TryParse(identity, out var id, out var error)
             ? issuer.IssueManually(operatorName, id, csrPem, (long)(ttl?.TotalSeconds ?? 0))
             : new IssuanceOutcome.Refused(StatusCode.InvalidArgument, $"identity \"{identity}\" is not a SPIFFE ID: {error}")
@@ -28,7 +29,7 @@ public static class ManualIssuance
             };
         try
         {
-            var response = IssuanceAudit.Record(audit, time, outcome, identity, "local", logger);
+            var response = IssuanceAudit.Record(audit, time, outcome, identity, "local", logger, keys.Keyring.Current.Bundle);
             return string.Concat(response.CertChain);
         }
         catch (RpcException e)

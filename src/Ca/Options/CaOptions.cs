@@ -37,5 +37,16 @@ public sealed record CaOptions
     /// <summary>JSON-lines audit of every request; null means StateDir/issuance-audit.log.</summary>
     public string? AuditLogPath { get; init; }
 
+    /// <summary>Istio-style plug-in CA directory (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem); null means the CA keeps its own root and intermediate in StateDir.</summary>
+    public string? PluginCertsDir { get; init; }
+
+    /// <summary>When set, CA private keys are written encrypted and read with this passphrase.</summary>
+    public KeyPassphraseSource? KeyPassphrase { get; init; }
+
+    /// <summary>Lifetime of a new signing intermediate; never past the root's notAfter.</summary>
+    public TimeSpan IntermediateTtl { get; init; } = IntermediateTemplate.DefaultLifetime;
+
+    public CaRotationOptions Rotation { get; init; } = new();
+
     internal string ResolvedAuditLogPath => AuditLogPath ?? Path.Combine(StateDir, "issuance-audit.log");
 }

@@ -22,6 +22,10 @@ internal static class CaCommands
             {
                 return CliErrors.Fail(e.Message);
             }
+            catch (CaKeyException e)
+            {
+                return CliErrors.Fail($"cannot start the CA: {e.Message}");
+            }
             catch (IOException e)
             {
                 return CliErrors.Fail($"cannot start the CA: {e.Message}");
@@ -125,6 +129,12 @@ internal static class CaCommands
             }
         });
 
-        return new Command("ca", "The built-in certificate authority that issues SPIFFE X.509-SVIDs") { serve, token, issue };
+        var ca = new Command("ca", "The built-in certificate authority that issues SPIFFE X.509-SVIDs") { serve, token, issue };
+        foreach (var command in CaStateCommands.Create())
+        {
+            ca.Subcommands.Add(command);
+        }
+
+        return ca;
     }
 }

@@ -101,6 +101,39 @@ public sealed class CaClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// The CA's current trust bundle and rotation state. During a root rotation the bundle holds
+    /// the old and the new root; agents poll this so they trust the new root before it signs.
+    /// The CA itself is still verified against <see cref="CaClientOptions.CaTrust"/>.
+    /// </summary>
+    /// <exception cref="CaClientException">The CA was unreachable or returned unparsable certificates.</exception>
+    public async Task<(TrustBundle Bundle, string RotationState)> GetTrustBundleAsync(CancellationToken ct)
+    {
+        _lastServerRejection = null;
+        GetTrustBundleResponse response;
+        try
+        {
+            response = await _client.GetTrustBundleAsync(new GetTrustBundleRequest(), deadline: DateTime.UtcNow + _options.CallTimeout, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !ct.IsCancellationRequested)
+        {
+            var rejection = _lastServerRejection;
+            throw new CaClientException(ex.StatusCode, rejection is null ? ex.Status.Detail : $"CA server certificate rejected: {rejection}", ex);
+        }
+
+        try
+        {
+            var bundle = TrustBundle.FromPem(_options.CaTrust.TrustDomain, string.Concat(response.TrustBundle));
+            return bundle.Roots.Count > 0
+                ? (bundle, response.RotationState)
+                : throw new CaClientException("CA returned an empty trust bundle");
+        }
+        catch (FormatException ex)
+        {
+            throw new CaClientException($"CA returned an unparsable trust bundle: {ex.Message}", ex);
+        }
+    }
+
     public void Dispose() => _channel.Dispose();
 
     private bool VerifyCaCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)

@@ -41,7 +41,12 @@ internal static class SvidResponseCheck
         var intermediates = new X509Certificate2Collection();
         for (var i = 1; i < chain.Count; i++)
         {
-            intermediates.Add(chain[i]);
+            // The CA ends the chain with its root. Trust comes from our bundle, never from a root
+            // the server sent, and a root sent on in TLS is wasted bytes, so drop self-issued certs.
+            if (!chain[i].SubjectName.RawData.AsSpan().SequenceEqual(chain[i].IssuerName.RawData))
+            {
+                intermediates.Add(chain[i]);
+            }
         }
 
         var verdict = SvidValidator.VerifyPeer(leaf, intermediates, caTrust, now);

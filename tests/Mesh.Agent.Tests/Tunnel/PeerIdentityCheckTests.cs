@@ -16,7 +16,7 @@ public sealed class PeerIdentityCheckTests(MeshFixture mesh)
     {
         var (cert, key) = TestCa.WritePem(await mesh.Ca.IssueAsync(MeshFixture.ImpostorId), mesh.Dir, "impostor");
         var info = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in new[] { "s_server", "-accept", $"127.0.0.1:{mesh.ImpostorPort}", "-cert", cert, "-key", key, "-tls1_3", "-alpn", "mesh-mux/1", "-naccept", "5" })
+        foreach (var a in new[] { "s_server", "-accept", $"127.0.0.1:{mesh.ImpostorPort}", "-cert", cert, "-cert_chain", cert, "-key", key, "-tls1_3", "-alpn", "mesh-mux/1", "-naccept", "5" })
         {
             info.ArgumentList.Add(a);
         }
@@ -49,7 +49,7 @@ public sealed class PeerIdentityCheckTests(MeshFixture mesh)
         // openssl s_server holds the backend's genuine SVID, so the handshake succeeds; it then ignores every frame.
         var (cert, key) = TestCa.WritePem(await mesh.Ca.IssueAsync(MeshFixture.BackendId), mesh.Dir, "silent-backend");
         var info = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in new[] { "s_server", "-accept", $"127.0.0.1:{mesh.ImpostorPort}", "-cert", cert, "-key", key, "-tls1_3", "-alpn", "mesh-mux/1", "-naccept", "5" })
+        foreach (var a in new[] { "s_server", "-accept", $"127.0.0.1:{mesh.ImpostorPort}", "-cert", cert, "-cert_chain", cert, "-key", key, "-tls1_3", "-alpn", "mesh-mux/1", "-naccept", "5" })
         {
             info.ArgumentList.Add(a);
         }

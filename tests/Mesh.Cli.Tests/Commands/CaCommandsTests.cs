@@ -73,7 +73,7 @@ public sealed class CaCommandsTests
             "--csr", dir.File("vm.csr"));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        var (verifyExit, verifyOut) = await Openssl("verify", "-x509_strict", "-CAfile", dir.File("state/trust-bundle.pem"), dir.File("vm.pem"));
+        var (verifyExit, verifyOut) = await Openssl("verify", "-x509_strict", "-CAfile", dir.File("state/trust-bundle.pem"), "-untrusted", dir.File("vm.pem"), dir.File("vm.pem"));
         Assert.True(verifyExit == 0, verifyOut);
         Assert.True(refused.ExitCode != 0 && refused.StdErrLines.Any(l => l.Contains("outside trust domain cluster.local", StringComparison.Ordinal)), refused.ToString());
         var audit = File.ReadAllLines(dir.File("state/issuance-audit.log")).Select(l => JsonDocument.Parse(l).RootElement).ToList();

@@ -46,7 +46,8 @@ internal sealed class CaHarness : IAsyncDisposable
     internal string AuditLogPath => Path.Combine(Options.StateDir, "issuance-audit.log");
 
     /// <param name="bootstrapNode">False skips node-a's bootstrap (a CA run on a fake clock cannot be verified on the real one).</param>
-    internal static async Task<CaHarness> StartAsync(string? stateDir = null, TimeProvider? time = null, KubernetesAuthOptions? kubernetes = null, bool bootstrapNode = true)
+    internal static async Task<CaHarness> StartAsync(string? stateDir = null, TimeProvider? time = null, KubernetesAuthOptions? kubernetes = null,
+        bool bootstrapNode = true, Func<CaOptions, CaOptions>? configure = null)
     {
         var owned = stateDir is null ? new TempDir() : null;
         var dir = stateDir ?? owned!.Path;
@@ -65,8 +66,10 @@ internal sealed class CaHarness : IAsyncDisposable
             WorkloadRegistryPath = registry,
             Kubernetes = kubernetes,
         };
-        var token = JoinTokens.Create(dir, "node-a", TimeSpan.FromHours(1), time);
+        options = configure?.Invoke(options) ?? options;
         var server = await CaServer.StartAsync(options, time: time);
+        // Made only once the CA is up: a start that fails must leave the state dir as it was.
+        var token = JoinTokens.Create(dir, "node-a", TimeSpan.FromHours(1), time);
         IssuedSvid? nodeSvid = null;
         if (bootstrapNode)
         {
@@ -91,23 +94,17 @@ internal sealed class CaHarness : IAsyncDisposable
 
     internal string NewJoinToken(string node, TimeSpan? ttl = null) => JoinTokens.Create(Options.StateDir, node, ttl ?? TimeSpan.FromHours(1));
 
+    internal async Task<GetTrustBundleResponse> RawTrustBundleAsync()
+    {
+        using var channel = Channel();
+        return await new CertificateAuthority.CertificateAuthorityClient(channel).GetTrustBundleAsync(new GetTrustBundleRequest());
+    }
+
     /// <summary>Sends exactly the request given, bypassing CaClient's own CSR and checks.</summary>
     internal async Task<CreateCertificateResponse> RawCallAsync(string csr, string identity, string? authorization, bool asNode = false, IssuedSvid? clientCertificate = null)
     {
         var presented = clientCertificate ?? (asNode ? NodeSvid : null);
-        using var channel = GrpcChannel.ForAddress(Server.Address, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                SslOptions = new SslClientAuthenticationOptions
-                {
-                    EnabledSslProtocols = SslProtocols.Tls13,
-                    ClientCertificateContext = presented is null ? null : SslStreamCertificateContext.Create(presented.Leaf, presented.Intermediates, offline: true),
-                    RemoteCertificateValidationCallback = (_, cert, _, _) =>
-                        cert is not null && SvidValidator.VerifyPeer(X509CertificateLoader.LoadCertificate(cert.GetRawCertData()), null, Server.Bundle).Ok,
-                },
-            },
-        });
+        using var channel = Channel(presented);
         var client = new CertificateAuthority.CertificateAuthorityClient(channel);
         var headers = new Metadata();
         if (authorization is not null)
@@ -117,6 +114,21 @@ internal sealed class CaHarness : IAsyncDisposable
 
         return await client.CreateCertificateAsync(new CreateCertificateRequest { Csr = csr, Identity = identity }, headers);
     }
+
+    private GrpcChannel Channel(IssuedSvid? presented = null) =>
+        GrpcChannel.ForAddress(Server.Address, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                SslOptions = new SslClientAuthenticationOptions
+                {
+                    EnabledSslProtocols = SslProtocols.Tls13,
+                    ClientCertificateContext = presented is null ? null : SslStreamCertificateContext.Create(presented.Leaf, presented.Intermediates, offline: true),
+                    RemoteCertificateValidationCallback = (_, cert, chain, _) =>
+                        cert is not null && SvidValidator.VerifyPeer(X509CertificateLoader.LoadCertificate(cert.GetRawCertData()), chain?.ChainPolicy.ExtraStore, Server.Bundle).Ok,
+                },
+            },
+        });
 
     internal string[] AuditLines()
     {

@@ -17,7 +17,7 @@ internal static class MutualTls
         SpiffeId? serverSaw = null;
         SpiffeId? clientSaw = null;
 
-        bool Verify(X509Certificate? cert, IssuedSvid self, out SpiffeId? saw)
+        bool Verify(X509Certificate? cert, X509Chain? chain, IssuedSvid self, out SpiffeId? saw)
         {
             saw = null;
             if (cert is null)
@@ -25,7 +25,7 @@ internal static class MutualTls
                 return false;
             }
 
-            var result = SvidValidator.VerifyPeer(X509CertificateLoader.LoadCertificate(cert.GetRawCertData()), null, self.Bundle);
+            var result = SvidValidator.VerifyPeer(X509CertificateLoader.LoadCertificate(cert.GetRawCertData()), chain?.ChainPolicy.ExtraStore, self.Bundle);
             saw = result.Id;
             return result.Ok;
         }
@@ -36,10 +36,11 @@ internal static class MutualTls
             await using var ssl = new SslStream(tcp.GetStream());
             await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
-                ServerCertificate = server.Leaf,
+                // The intermediate goes on the wire with the leaf, as the agent's CredentialStore sends it.
+                ServerCertificateContext = SslStreamCertificateContext.Create(server.Leaf, server.Intermediates, offline: true),
                 ClientCertificateRequired = true,
                 EnabledSslProtocols = SslProtocols.Tls13,
-                RemoteCertificateValidationCallback = (_, c, _, _) => Verify(c, server, out serverSaw),
+                RemoteCertificateValidationCallback = (_, c, chain, _) => Verify(c, chain, server, out serverSaw),
             });
             await ssl.WriteAsync(new byte[] { 1 });
         });
@@ -50,9 +51,9 @@ internal static class MutualTls
         await clientSsl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = "localhost",
-            ClientCertificates = [client.Leaf],
+            ClientCertificateContext = SslStreamCertificateContext.Create(client.Leaf, client.Intermediates, offline: true),
             EnabledSslProtocols = SslProtocols.Tls13,
-            RemoteCertificateValidationCallback = (_, c, _, _) => Verify(c, client, out clientSaw),
+            RemoteCertificateValidationCallback = (_, c, chain, _) => Verify(c, chain, client, out clientSaw),
         });
         var buffer = new byte[1];
         await clientSsl.ReadExactlyAsync(buffer);

@@ -15,15 +15,15 @@ public sealed class IssuerTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly TempDir _dir = new();
-    private readonly RootAuthority _root;
+    private readonly CaKeyring _keyring;
     private readonly Issuer _issuer;
 
     public IssuerTests()
     {
         var options = new CaOptions { TrustDomain = CaHarness.Td, StateDir = _dir.Path };
         var time = new FixedTimeProvider(Now);
-        _root = RootAuthority.LoadOrCreate(options, time, NullLogger.Instance);
-        _issuer = new Issuer(_root, options, time);
+        _keyring = CaKeyMaterial.Open(options, time, NullLogger.Instance).Keyring;
+        _issuer = new Issuer(_keyring, options, time);
     }
 
     public static TheoryData<string> GoodCsrs => new() { "P-256 from CsrFactory", "P-384 without SAN", "RSA-2048", "openssl P-256 with the requested SAN" };
@@ -49,7 +49,7 @@ public sealed class IssuerTests : IDisposable
         Assert.Equal(request.PublicKey.ExportSubjectPublicKeyInfo(), leaf.PublicKey.ExportSubjectPublicKeyInfo());
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(request.PublicKey.ExportSubjectPublicKeyInfo())), outcome.PublicKeySha256);
         Assert.Empty(SvidValidator.CheckLeafProfile(leaf));
-        Assert.True(SvidValidator.VerifyPeer(leaf, null, _root.Bundle, Now).Ok);
+        Assert.True(SvidValidator.VerifyPeer(leaf, [.. _keyring.Current.Intermediates], _keyring.Current.Bundle, Now).Ok);
         Assert.Equal(Now.AddMinutes(10), new DateTimeOffset(leaf.NotAfter.ToUniversalTime()));
     }
 
@@ -84,7 +84,6 @@ public sealed class IssuerTests : IDisposable
 
     public void Dispose()
     {
-        _root.Dispose();
         _dir.Dispose();
     }
 

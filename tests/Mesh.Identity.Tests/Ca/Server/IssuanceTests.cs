@@ -26,13 +26,15 @@ public sealed class IssuanceTests(SharedCa shared) : IClassFixture<SharedCa>
         Assert.Equal(16, serial.Length);
         Assert.True(serial[0] is > 0 and < 0x80, "serial must be positive with a minimal 16-byte encoding"); // big-endian
         var aki = svid.Leaf.Extensions.OfType<X509AuthorityKeyIdentifierExtension>().Single();
-        var rootSki = Ca.Server.Bundle.Roots[0].Extensions.OfType<X509SubjectKeyIdentifierExtension>().Single();
-        Assert.Equal(rootSki.SubjectKeyIdentifierBytes.ToArray(), aki.KeyIdentifier!.Value.ToArray());
+        var intermediate = Assert.Single(svid.Intermediates);
+        var intermediateSki = intermediate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Single();
+        Assert.Equal(intermediateSki.SubjectKeyIdentifierBytes.ToArray(), aki.KeyIdentifier!.Value.ToArray());
         Assert.Equal(Ca.Server.Bundle.Roots[0].Thumbprint, svid.Bundle.Roots[0].Thumbprint);
 
         using var dir = new TempDir();
         File.WriteAllText(dir.File("leaf.pem"), svid.Leaf.ExportCertificatePem());
-        var (exit, output) = Openssl.Run("verify", "-x509_strict", "-CAfile", Ca.Server.RootCertPath, dir.File("leaf.pem"));
+        File.WriteAllText(dir.File("intermediate.pem"), intermediate.ExportCertificatePem());
+        var (exit, output) = Openssl.Run("verify", "-x509_strict", "-CAfile", Ca.Server.RootCertPath, "-untrusted", dir.File("intermediate.pem"), dir.File("leaf.pem"));
         Assert.True(exit == 0, output);
 
         var (rootExit, rootOutput) = Openssl.Run("verify", "-x509_strict", "-CAfile", Ca.Server.RootCertPath, Ca.Server.RootCertPath);

@@ -70,7 +70,9 @@ public sealed class RootLifecycleTests
         await (await CaHarness.StartAsync(dir.Path)).DisposeAsync();
         File.Delete(Path.Combine(dir.Path, "root-cert.pem"));
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => CaHarness.StartAsync(dir.Path));
+        File.Delete(Path.Combine(dir.Path, "ca-journal.json"));
+
+        var ex = await Assert.ThrowsAsync<CaKeyException>(() => CaHarness.StartAsync(dir.Path));
         Assert.Contains("holds only one of", ex.Message, StringComparison.Ordinal);
     }
 
