@@ -7,7 +7,7 @@ namespace Mesh.Ca;
 /// <summary>Walks the YAML tree into <see cref="CaOptions"/>, collecting errors instead of stopping at the first.</summary>
 internal sealed class ConfigReader(string file, string baseDir)
 {
-    private static readonly HashSet<string> TopKeys = ["trustDomain", "stateDir", "listen", "defaultTtl", "maxTtl", "auditLog", "registry", "auth"];
+    private static readonly HashSet<string> TopKeys = ["trustDomain", "stateDir", "listen", "defaultTtl", "maxTtl", "maxJwtTtl", "auditLog", "registry", "auth"];
     private static readonly HashSet<string> AuthKeys = ["kubernetes"];
     private static readonly HashSet<string> KubernetesKeys = ["issuer", "jwksFile", "audience", "agentServiceAccounts", "clockSkew"];
 
@@ -27,6 +27,7 @@ internal sealed class ConfigReader(string file, string baseDir)
         var listen = Scalar(root, "listen", required: false) is { } l ? ParseEndPoint(l) : new IPEndPoint(IPAddress.Loopback, 0);
         var defaultTtl = Duration(root, "defaultTtl", TimeSpan.FromHours(1));
         var maxTtl = Duration(root, "maxTtl", TimeSpan.FromHours(24));
+        var maxJwtTtl = Duration(root, "maxJwtTtl", TimeSpan.FromHours(1));
         var auditLog = Scalar(root, "auditLog", required: false) is { } a ? ResolvePath(a) : null;
         if (defaultTtl > maxTtl)
         {
@@ -48,6 +49,7 @@ internal sealed class ConfigReader(string file, string baseDir)
                 Listen = listen,
                 DefaultTtl = defaultTtl,
                 MaxTtl = maxTtl,
+                MaxJwtTtl = maxJwtTtl,
                 AuditLogPath = auditLog,
                 WorkloadRegistryPath = registry,
                 Kubernetes = kubernetes,

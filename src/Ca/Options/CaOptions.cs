@@ -18,6 +18,9 @@ public sealed record CaOptions
 
     public TimeSpan MaxTtl { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>Longest JWT-SVID the CA mints (the default is 5 minutes): they are bearer tokens, so keep this short.</summary>
+    public TimeSpan MaxJwtTtl { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>
     /// The workload registry file (which workloads run on which node): a node may obtain only those SVIDs. Null means
     /// no workload SVIDs are issued at all.

@@ -59,6 +59,7 @@ public sealed partial class CaServer : IAsyncDisposable
         var root = RootAuthority.LoadOrCreate(options, time, logger);
         AuditLog? audit = null;
         X509Certificate2? serverCert = null;
+        JwtAuthority? jwt = null;
         try
         {
             audit = new AuditLog(options.ResolvedAuditLogPath);
@@ -70,7 +71,9 @@ public sealed partial class CaServer : IAsyncDisposable
             registry.LoadInitial();
             var kubernetes = options.Kubernetes is { } k8s ? new KubernetesTokenValidator(k8s, time) : null;
             var authenticator = new CallerAuthenticator(options.StateDir, () => root.Bundle, () => null, kubernetes, time);
-            var app = Build(options, loggerFactory, time, root, audit, new Issuer(root, options, time, authenticator: authenticator, registry: registry), serverCert);
+            jwt = JwtAuthority.LoadOrCreate(options.StateDir, logger);
+            var app = Build(options, loggerFactory, time, root, audit, new Issuer(root, options, time, authenticator: authenticator, registry: registry), serverCert, jwt);
+            app.Lifetime.ApplicationStopped.Register(jwt.Dispose);
             await app.StartAsync(ct).ConfigureAwait(false);
             var address = BoundAddress(app);
             LogStarted(logger, address, caId);
@@ -79,6 +82,7 @@ public sealed partial class CaServer : IAsyncDisposable
         catch
         {
             serverCert?.Dispose();
+            jwt?.Dispose();
             audit?.Dispose();
             root.Dispose();
             throw;
@@ -122,7 +126,7 @@ public sealed partial class CaServer : IAsyncDisposable
     }
 
     private static WebApplication Build(CaOptions options, ILoggerFactory loggerFactory, TimeProvider time,
-        RootAuthority root, AuditLog audit, Issuer issuer, X509Certificate2 serverCert)
+        RootAuthority root, AuditLog audit, Issuer issuer, X509Certificate2 serverCert, JwtAuthority jwt)
     {
         // The empty builder reads no appsettings or ASPNETCORE_* variables: what the CA listens
         // on and trusts comes from CaOptions alone.
@@ -135,6 +139,7 @@ public sealed partial class CaServer : IAsyncDisposable
         builder.Services.AddSingleton(root);
         builder.Services.AddSingleton(audit);
         builder.Services.AddSingleton(issuer);
+        builder.Services.AddSingleton(new JwtSvidIssuer(issuer, jwt, options, time));
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
