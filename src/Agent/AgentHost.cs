@@ -8,6 +8,7 @@ using Mesh.Agent.Outbound;
 using Mesh.Agent.Policy;
 using Mesh.Agent.Telemetry;
 using Mesh.Agent.Tunnel;
+using Mesh.Agent.WorkloadApi;
 using Mesh.Identity;
 using Mesh.Policy;
 using Microsoft.AspNetCore.Builder;
@@ -42,6 +43,7 @@ public sealed partial class AgentHost : IAsyncDisposable
     private NodeIdentity? _node;
     private Task _nodeLoop = Task.CompletedTask;
     private CancellationTokenSource _stopNode = new();
+    private WorkloadApiServer? _workloadApi;
 
     private AgentHost(WebApplication app, IdentityManager identities, PolicyStore policies, JsonLinesDecisionLog decisionLog, PeerConnectionPool pool,
         InboundHandler inbound, AdminEndpoints admin, SocketListener inboundListener, List<SocketListener> tcpListeners, ListenOptions? adminListen,
@@ -74,6 +76,9 @@ public sealed partial class AgentHost : IAsyncDisposable
     /// <summary>The outbound listeners' bound addresses, in the order of <see cref="AgentOptions.Outbound"/>.</summary>
     public IReadOnlyList<IPEndPoint> OutboundEndpoints => _outboundEndpoints.Select(e => e()).ToList();
     public IReadOnlyList<SpiffeId> MissingIdentities() => _admin.MissingIdentities();
+
+    /// <summary>The Workload API's Unix socket, when configured.</summary>
+    public string? WorkloadApiSocket => _workloadApi?.SocketPath;
 
     /// <summary>
     /// Starts the agent. Listeners open at once; handshakes for an identity fail closed until its certificate arrives
@@ -171,6 +176,7 @@ public sealed partial class AgentHost : IAsyncDisposable
             fetchSvid = async (id, token) => await (await node.ClientAsync(token).ConfigureAwait(false)).RequestSvidAsync(id, token).ConfigureAwait(false);
         }
         var identityManager = new IdentityManager(identities, fetchSvid, credentials, time, loggers.CreateLogger<IdentityManager>());
+        var workloadApi = await WorkloadApiStartup.StartAsync(options, credentials, node, time, configureLogging, loggers, ct).ConfigureAwait(false);
         await app.StartAsync(ct).ConfigureAwait(false);
         var listenerLogger = loggers.CreateLogger<SocketListener>();
         var inboundSocket = SocketListener.Start(options.InboundListen, inboundListener.HandleAsync, listenerLogger);
@@ -200,6 +206,7 @@ public sealed partial class AgentHost : IAsyncDisposable
             _node = node,
             _nodeLoop = nodeLoop,
             _stopNode = stopNode,
+            _workloadApi = workloadApi,
         };
     }
 
@@ -236,6 +243,10 @@ public sealed partial class AgentHost : IAsyncDisposable
         foreach (var listener in _tcpListeners)
         {
             await listener.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_workloadApi is not null)
+        {
+            await _workloadApi.DisposeAsync().ConfigureAwait(false);
         }
         await _app.StopAsync().ConfigureAwait(false);
         await _identities.DisposeAsync().ConfigureAwait(false);

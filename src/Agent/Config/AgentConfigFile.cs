@@ -2,7 +2,7 @@ namespace Mesh.Agent.Config;
 
 // The YAML shape of an agent config file, read field by field (no reflection); AgentConfigLoader validates it
 // into AgentOptions.
-internal sealed class AgentConfigFile
+internal sealed partial class AgentConfigFile
 {
     public string? Node { get; private init; }
     public string? TrustDomain { get; private init; }
@@ -15,6 +15,7 @@ internal sealed class AgentConfigFile
     public ListenSection? Admin { get; private init; }
     public IReadOnlyList<WorkloadSection> Workloads { get; private init; } = [];
     public IReadOnlyList<OutboundSection> Outbound { get; private init; } = [];
+    public WorkloadApiSection? WorkloadApi { get; private init; }
 
     public static AgentConfigFile Read(YamlMap map)
     {
@@ -31,6 +32,7 @@ internal sealed class AgentConfigFile
             Admin = map.Map("admin") is { } admin ? ListenSection.Read(admin) : null,
             Workloads = map.List("workloads").Select(WorkloadSection.Read).ToList(),
             Outbound = map.List("outbound").Select(OutboundSection.Read).ToList(),
+            WorkloadApi = map.Map("workloadApi") is { } workloadApi ? WorkloadApiSection.Read(workloadApi) : null,
         };
         map.EnsureAllRead();
         return file;
@@ -77,6 +79,7 @@ internal sealed class AgentConfigFile
         public Dictionary<string, string> Labels { get; private init; } = [];
         public string? Address { get; private init; }
         public IReadOnlyList<PortSection> Ports { get; private init; } = [];
+        public AttestSection? Attest { get; private init; }
 
         public static WorkloadSection Read(YamlMap map)
         {
@@ -88,6 +91,7 @@ internal sealed class AgentConfigFile
                 Labels = map.StringMap("labels"),
                 Address = map.String("address"),
                 Ports = map.List("ports").Select(PortSection.Read).ToList(),
+                Attest = map.Map("attest") is { } attest ? AttestSection.Read(attest) : null,
             };
             map.EnsureAllRead();
             return workload;

@@ -28,6 +28,7 @@ public static class AgentConfigLoader
         CaEndpointOptions? ca = ReadCa(path, file.Node, file.Ca, errors);
         var inbound = ConfigFiles.ParseEndpoint(file.Inbound?.Listen, "inbound.listen", errors);
         var admin = file.Admin?.Listen is null ? null : ConfigFiles.ParseEndpoint(file.Admin.Listen, "admin.listen", errors);
+        var workloadApi = WorkloadApiConfig.ReadEndpoint(path, file.WorkloadApi, errors);
 
         var workloads = new List<LocalWorkload>();
         for (var i = 0; i < file.Workloads.Count; i++)
@@ -94,6 +95,7 @@ public static class AgentConfigLoader
             AdminListen = admin,
             Workloads = workloads,
             Outbound = outbound,
+            WorkloadApi = workloadApi,
         };
     }
 
@@ -168,6 +170,7 @@ public static class AgentConfigLoader
                 ports.Add(new WorkloadPort(p.Port, proto));
             }
         }
+        var attest = WorkloadApiConfig.ReadAttest(w.Attest, at, errors);
         SpiffeId? id = null;
         if (errors.Count == before && td is not null)
         {
@@ -193,6 +196,7 @@ public static class AgentConfigLoader
             Address = address!,
             Ports = ports,
             Identity = id,
+            Attest = attest,
         };
     }
 

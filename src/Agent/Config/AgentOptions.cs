@@ -20,6 +20,9 @@ public sealed record AgentOptions
 
     /// <summary>How long a peer agent may take to answer a stream OPEN before its connection is dropped and rebuilt.</summary>
     public TimeSpan StreamOpenTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Serve the SPIFFE Workload API on this socket; null serves none.</summary>
+    public WorkloadApiOptions? WorkloadApi { get; init; }
 }
 
 /// <summary>How the agent reaches the CA and proves it is this node.</summary>
@@ -47,6 +50,9 @@ public sealed record LocalWorkload
     public required IPAddress Address { get; init; }
     public required IReadOnlyList<WorkloadPort> Ports { get; init; }
     public required SpiffeId Identity { get; init; }
+
+    /// <summary>How the Workload API recognises this workload's processes; null: the Workload API never serves it.</summary>
+    public WorkloadAttestation? Attest { get; init; }
 
     // Cached: every decision record names the workload.
     public string Key => _key ??= $"{Namespace}/{Name}";

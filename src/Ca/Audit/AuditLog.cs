@@ -17,7 +17,21 @@ internal sealed record AuditRecord(
     [property: JsonPropertyName("refusal_reason")] string? RefusalReason,
     [property: JsonPropertyName("serial")] string? Serial,
     [property: JsonPropertyName("not_after")] DateTimeOffset? NotAfter,
-    [property: JsonPropertyName("public_key_sha256")] string? PublicKeySha256);
+    [property: JsonPropertyName("public_key_sha256")] string? PublicKeySha256)
+{
+    /// <summary>"jwt-svid" for JWT-SVID requests; absent for X.509-SVIDs.</summary>
+    [JsonPropertyName("kind")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Kind { get; init; }
+
+    [JsonPropertyName("audience")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Audience { get; init; }
+
+    [JsonPropertyName("jti")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Jti { get; init; }
+}
 
 /// <summary>Source-generated serialization: no reflection (NativeAOT-safe), nulls written as null.</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]

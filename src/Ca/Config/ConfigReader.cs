@@ -9,7 +9,7 @@ internal sealed partial class ConfigReader(string file, string baseDir)
 {
     private static readonly HashSet<string> TopKeys =
     [
-        "trustDomain", "stateDir", "listen", "defaultTtl", "maxTtl", "nodeTtl", "auditLog", "registry", "auth",
+        "trustDomain", "stateDir", "listen", "defaultTtl", "maxTtl", "nodeTtl", "maxJwtTtl", "auditLog", "registry", "auth",
         "pluginCerts", "keyPassphrase", "intermediateTtl", "rotation",
     ];
     private static readonly HashSet<string> AuthKeys = ["kubernetes"];
@@ -32,6 +32,7 @@ internal sealed partial class ConfigReader(string file, string baseDir)
         var defaultTtl = Duration(root, "defaultTtl", TimeSpan.FromHours(1));
         var maxTtl = Duration(root, "maxTtl", TimeSpan.FromHours(24));
         var nodeTtl = Duration(root, "nodeTtl", TimeSpan.FromHours(24));
+        var maxJwtTtl = Duration(root, "maxJwtTtl", TimeSpan.FromHours(1));
         var auditLog = Scalar(root, "auditLog", required: false) is { } a ? ResolvePath(a) : null;
         if (defaultTtl > maxTtl)
         {
@@ -55,6 +56,7 @@ internal sealed partial class ConfigReader(string file, string baseDir)
                 DefaultTtl = defaultTtl,
                 MaxTtl = maxTtl,
                 NodeTtl = nodeTtl,
+                MaxJwtTtl = maxJwtTtl,
                 AuditLogPath = auditLog,
                 WorkloadRegistryPath = registry,
                 Kubernetes = kubernetes,

@@ -34,24 +34,38 @@ internal sealed class Issuer
 
     internal async Task<IssuanceOutcome> HandleAsync(IssuanceRequest request)
     {
+        return await AuthorizeAsync(request.ClientCertificate, request.ClientIntermediates, request.Authorization, request.Identity).ConfigureAwait(false) switch
+        {
+            Authorization.Granted granted => IssueFor(granted.Caller, granted.Id, request.CsrPem, request.RequestedTtlSeconds),
+            Authorization.Denied denied => new IssuanceOutcome.Refused(denied.Status, denied.Reason) { Caller = denied.Caller },
+            _ => throw new InvalidOperationException("unreachable: Authorization is closed"),
+        };
+    }
+
+    /// <summary>
+    /// Who is calling and whether it may have <paramref name="identity"/>: the one decision behind every credential this
+    /// CA hands out (X.509-SVIDs here, JWT-SVIDs in <see cref="JwtSvidIssuer"/>).
+    /// </summary>
+    internal async Task<Authorization> AuthorizeAsync(X509Certificate2? clientCertificate, X509Certificate2Collection? clientIntermediates, string? authorizationHeader, string identity)
+    {
         if (_authenticator is null)
         {
-            return new IssuanceOutcome.Refused(StatusCode.Unauthenticated, "this CA authenticates no callers");
+            return new Authorization.Denied(StatusCode.Unauthenticated, "this CA authenticates no callers", null);
         }
-        var auth = await _authenticator.AuthenticateAsync(request.ClientCertificate, request.ClientIntermediates, request.Authorization).ConfigureAwait(false);
+        var auth = await _authenticator.AuthenticateAsync(clientCertificate, clientIntermediates, authorizationHeader).ConfigureAwait(false);
         if (auth.Caller is not { } caller)
         {
-            return new IssuanceOutcome.Refused(auth.Status, auth.Error!);
+            return new Authorization.Denied(auth.Status, auth.Error!, null);
         }
-        if (!SpiffeId.TryParse(request.Identity, out var id, out var idError))
+        if (!SpiffeId.TryParse(identity, out var id, out var idError))
         {
-            return new IssuanceOutcome.Refused(StatusCode.InvalidArgument, $"identity \"{request.Identity}\" is not a SPIFFE ID: {idError}") { Caller = caller };
+            return new Authorization.Denied(StatusCode.InvalidArgument, $"identity \"{identity}\" is not a SPIFFE ID: {idError}", caller);
         }
         if (Entitlement(caller, id) is { } denied)
         {
-            return new IssuanceOutcome.Refused(StatusCode.PermissionDenied, denied) { Caller = caller };
+            return new Authorization.Denied(StatusCode.PermissionDenied, denied, caller);
         }
-        return IssueFor(caller, id, request.CsrPem, request.RequestedTtlSeconds);
+        return new Authorization.Granted(caller, id);
     }
 
     /// <summary><c>mesh ca issue</c>: an operator on the CA host issues by hand; still audited, still checked.</summary>

@@ -18,6 +18,9 @@ public sealed record CaOptions
 
     public TimeSpan MaxTtl { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>Longest JWT-SVID the CA mints (the default is 5 minutes): they are bearer tokens, so keep this short.</summary>
+    public TimeSpan MaxJwtTtl { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>
     /// Lifetime of node certificates (what a bootstrap token is exchanged for). Longer than workload certificates so a
     /// CA outage that outlives every workload certificate does not also cost the node its identity, which a one-time

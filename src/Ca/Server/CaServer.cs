@@ -63,6 +63,7 @@ public sealed partial class CaServer : IAsyncDisposable
 
         var keys = CaKeyMaterial.Open(options, time, logger);
         AuditLog? audit = null;
+        JwtAuthority? jwt = null;
         try
         {
             audit = new AuditLog(options.ResolvedAuditLogPath);
@@ -76,7 +77,9 @@ public sealed partial class CaServer : IAsyncDisposable
             var keyring = keys.Keyring;
             var authenticator = new CallerAuthenticator(options.StateDir, () => keyring.Current.Bundle, () => [.. keyring.Current.Intermediates], kubernetes, time);
             var issuer = new Issuer(keyring, options, time, authenticator: authenticator, registry: registry);
-            var app = Build(options, loggerFactory, time, keyring, audit, issuer, serverCredential);
+            jwt = JwtAuthority.LoadOrCreate(options.StateDir, logger);
+            var app = Build(options, loggerFactory, time, keyring, audit, issuer, serverCredential, jwt);
+            app.Lifetime.ApplicationStopped.Register(jwt.Dispose);
             await app.StartAsync(ct).ConfigureAwait(false);
             var address = BoundAddress(app);
             LogStarted(logger, address, caId);
@@ -86,6 +89,7 @@ public sealed partial class CaServer : IAsyncDisposable
         }
         catch
         {
+            jwt?.Dispose();
             audit?.Dispose();
             throw;
         }
@@ -133,7 +137,7 @@ public sealed partial class CaServer : IAsyncDisposable
     }
 
     private static WebApplication Build(CaOptions options, ILoggerFactory loggerFactory, TimeProvider time,
-        CaKeyring keyring, AuditLog audit, Issuer issuer, ServerCredential serverCredential)
+        CaKeyring keyring, AuditLog audit, Issuer issuer, ServerCredential serverCredential, JwtAuthority jwt)
     {
         // The empty builder reads no appsettings or ASPNETCORE_* variables: what the CA listens
         // on and trusts comes from CaOptions alone.
@@ -146,6 +150,7 @@ public sealed partial class CaServer : IAsyncDisposable
         builder.Services.AddSingleton(keyring);
         builder.Services.AddSingleton(audit);
         builder.Services.AddSingleton(issuer);
+        builder.Services.AddSingleton(new JwtSvidIssuer(issuer, jwt, options, time));
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

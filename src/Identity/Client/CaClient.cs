@@ -12,7 +12,7 @@ namespace Mesh.Identity;
 /// Asks the mesh CA for X.509-SVIDs over gRPC on TLS 1.3. The CA is authenticated as a SPIFFE
 /// peer of <see cref="CaClientOptions.CaTrust"/>; we authenticate with the node certificate or a bearer token.
 /// </summary>
-public sealed class CaClient : IDisposable
+public sealed partial class CaClient : IDisposable
 {
     private readonly CaClientOptions _options;
     private readonly GrpcChannel _channel;
