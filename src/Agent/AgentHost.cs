@@ -198,7 +198,9 @@ public sealed partial class AgentHost : IAsyncDisposable
         }
         // Certificates are fetched in the background; until each arrives its handshakes fail closed.
         var stopNode = new CancellationTokenSource();
-        var nodeLoop = node is null ? Task.CompletedTask : Task.Run(() => node.RunAsync(stopNode.Token), CancellationToken.None);
+        var nodeLoop = node is null ? Task.CompletedTask : Task.WhenAll(
+            Task.Run(() => node.RunAsync(stopNode.Token), CancellationToken.None),
+            Task.Run(() => new TrustBundleWatcher(node, credentials, options.BundleRefresh, time, loggers.CreateLogger<TrustBundleWatcher>()).RunAsync(stopNode.Token), CancellationToken.None));
         _ = identityManager.StartAsync(CancellationToken.None);
         LogStarted(logger, options.Node, inboundSocket.LocalEndPoint.ToString(), identities.Count, routes.Count);
         return new AgentHost(app, identityManager, policies, decisionLog, pool, inbound, admin, inboundSocket, tcpListeners, adminListen, outboundEndpoints, metrics)

@@ -18,6 +18,9 @@ public sealed record AgentOptions
     public required IReadOnlyList<LocalWorkload> Workloads { get; init; }
     public IReadOnlyList<OutboundListener> Outbound { get; init; } = [];
 
+    /// <summary>How often the CA's trust bundle is polled (a root rotation publishes the new root for an hour by default first).</summary>
+    public TimeSpan BundleRefresh { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long a peer agent may take to answer a stream OPEN before its connection is dropped and rebuilt.</summary>
     public TimeSpan StreamOpenTimeout { get; init; } = TimeSpan.FromSeconds(15);
 

@@ -45,6 +45,20 @@ public sealed class CredentialStore(TrustDomain trustDomain, TimeProvider time)
         return creds;
     }
 
+    /// <summary>
+    /// Installs a newer trust bundle from the CA (fetched over TLS verified against the current one). New handshakes
+    /// verify against it at once; established connections are not touched.
+    /// </summary>
+    public void UpdateBundle(TrustBundle bundle)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        if (!bundle.TrustDomain.Equals(trustDomain) || bundle.Roots.Count == 0)
+        {
+            throw new InvalidOperationException($"trust bundle for {bundle.TrustDomain} with {bundle.Roots.Count} roots refused for trust domain {trustDomain}");
+        }
+        Volatile.Write(ref _bundle, bundle);
+    }
+
     /// <summary>Forgets an identity's certificate: its workload left the node, so nothing may present it any more.</summary>
     public void Remove(SpiffeId id)
     {

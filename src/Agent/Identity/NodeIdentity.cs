@@ -167,6 +167,7 @@ public sealed partial class NodeIdentity : IDisposable
 
     private CaClient NewClient(IssuedSvid? svid, string? token) => new(new CaClientOptions(_ca.Address, _caTrust())
     {
+        CaTrustSource = _caTrust,
         ClientCertificate = svid is null ? null : SslStreamCertificateContext.Create(svid.Leaf, svid.Intermediates, offline: true),
         BearerToken = token,
     });

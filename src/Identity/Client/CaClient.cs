@@ -94,7 +94,7 @@ public sealed partial class CaClient : IDisposable
         }
 
         var (leaf, intermediates, bundle) = SvidResponseCheck.Check(
-            response, id, key.ExportSubjectPublicKeyInfo(), _options.CaTrust, DateTimeOffset.UtcNow);
+            response, id, key.ExportSubjectPublicKeyInfo(), _options.CurrentCaTrust, DateTimeOffset.UtcNow);
         using (leaf)
         {
             return new IssuedSvid(id, leaf.CopyWithPrivateKey(key), intermediates, bundle);
@@ -123,7 +123,7 @@ public sealed partial class CaClient : IDisposable
 
         try
         {
-            var bundle = TrustBundle.FromPem(_options.CaTrust.TrustDomain, string.Concat(response.TrustBundle));
+            var bundle = TrustBundle.FromPem(_options.CurrentCaTrust.TrustDomain, string.Concat(response.TrustBundle));
             return bundle.Roots.Count > 0
                 ? (bundle, response.RotationState)
                 : throw new CaClientException("CA returned an empty trust bundle");
@@ -147,7 +147,7 @@ public sealed partial class CaClient : IDisposable
         }
 
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        var verdict = SvidValidator.VerifyPeer(leaf, chain?.ChainPolicy.ExtraStore, _options.CaTrust);
+        var verdict = SvidValidator.VerifyPeer(leaf, chain?.ChainPolicy.ExtraStore, _options.CurrentCaTrust);
         _lastServerRejection = verdict switch
         {
             { Ok: false } => verdict.Failure,

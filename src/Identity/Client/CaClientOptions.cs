@@ -9,6 +9,14 @@ namespace Mesh.Identity;
 /// </summary>
 public sealed record CaClientOptions(Uri Address, TrustBundle CaTrust)
 {
+    /// <summary>
+    /// When set, read at every use instead of <see cref="CaTrust"/>: a long-lived client then follows root rotations
+    /// (the CA's own certificate moves to the new root when it activates).
+    /// </summary>
+    public Func<TrustBundle>? CaTrustSource { get; init; }
+
+    internal TrustBundle CurrentCaTrust => CaTrustSource?.Invoke() ?? CaTrust;
+
     /// <summary>The node's SVID and key, presented as TLS client certificate.</summary>
     public SslStreamCertificateContext? ClientCertificate { get; init; }
 

@@ -32,10 +32,12 @@ public sealed class MeshPair : IAsyncDisposable
 
     public Uri ItemsUrl => new($"http://127.0.0.1:{FrontendAgent.OutboundEndpoints[0].Port}/api/items");
 
-    public static async Task<MeshPair> StartAsync(TimeSpan certificateTtl)
+    /// <param name="configureCa">Further CA options (rotation timings, node TTL).</param>
+    /// <param name="bundleRefresh">How often the agents poll the CA's trust bundle.</param>
+    public static async Task<MeshPair> StartAsync(TimeSpan certificateTtl, Func<Mesh.Ca.CaOptions, Mesh.Ca.CaOptions>? configureCa = null, TimeSpan? bundleRefresh = null)
     {
         var dir = Directory.CreateTempSubdirectory("mesh-pair-").FullName;
-        var ca = await TestCa.StartAsync(certificateTtl);
+        var ca = await TestCa.StartAsync(certificateTtl, configureCa);
         ca.Register("node-a", FrontendId);
         ca.Register("node-b", BackendId);
         var backend = await TestBackend.StartAsync();
@@ -44,7 +46,7 @@ public sealed class MeshPair : IAsyncDisposable
         File.WriteAllText(Path.Combine(policies, "backend.yaml"), MeshFixture.Policies(backend.HttpPort, backend.TcpPort, 1));
         var logs = new LogSink();
         var backendWorkload = MeshFixture.Workload("backend", BackendId, new WorkloadPort(backend.HttpPort, PortProtocol.Http));
-        var backendAgent = await AgentHost.StartAsync(Options(dir, ca, "node-b", policies, [backendWorkload], ServiceRegistry.Empty, []), logs.Configure);
+        var backendAgent = await AgentHost.StartAsync(Options(dir, ca, "node-b", policies, [backendWorkload], ServiceRegistry.Empty, [], bundleRefresh), logs.Configure);
         var frontend = MeshFixture.Workload("frontend", FrontendId);
         var registry = new ServiceRegistry(
         [
@@ -52,7 +54,7 @@ public sealed class MeshPair : IAsyncDisposable
                 [new ServiceEndpoint(IPAddress.Loopback, backendAgent.InboundEndpoint, BackendId)]),
         ]);
         var frontendAgent = await AgentHost.StartAsync(Options(dir, ca, "node-a", policies, [frontend], registry,
-            [new OutboundListener(new IPEndPoint(IPAddress.Loopback, 0), frontend, "backend.demo", 80)]), logs.Configure);
+            [new OutboundListener(new IPEndPoint(IPAddress.Loopback, 0), frontend, "backend.demo", 80)], bundleRefresh), logs.Configure);
         using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await backendAgent.WaitReadyAsync(ready.Token);
         await frontendAgent.WaitReadyAsync(ready.Token);
@@ -60,8 +62,9 @@ public sealed class MeshPair : IAsyncDisposable
     }
 
     private static AgentOptions Options(string dir, TestCa ca, string node, string policies, IReadOnlyList<LocalWorkload> workloads,
-        ServiceRegistry registry, IReadOnlyList<OutboundListener> outbound) => new()
+        ServiceRegistry registry, IReadOnlyList<OutboundListener> outbound, TimeSpan? bundleRefresh) => new()
     {
+        BundleRefresh = bundleRefresh ?? TimeSpan.FromSeconds(60),
         Node = node,
         TrustDomain = TestCa.TrustDomain,
         Ca = new CaEndpointOptions(ca.Server.Address, ca.Server.RootCertPath, ca.JoinToken(node)) { StateDir = Path.Combine(dir, node + "-state") },

@@ -27,15 +27,20 @@ public sealed class TestCa : IAsyncDisposable
     private readonly CaOptions _options;
 
     public CaServer Server { get; private set; }
+
+    public CaOptions Options => _options;
     public string Dir { get; }
     public static TrustDomain TrustDomain { get; } = TrustDomain.Parse("cluster.local");
 
     public static SpiffeId Id(string ns, string sa) => SpiffeId.ForWorkload(TrustDomain, ns, sa);
 
-    public static Task<TestCa> StartAsync(params SpiffeId[] grants) => StartAsync(null, grants);
+    public static Task<TestCa> StartAsync(params SpiffeId[] grants) => StartAsync(null, null, grants);
+
+    public static Task<TestCa> StartAsync(TimeSpan? defaultTtl, params SpiffeId[] grants) => StartAsync(defaultTtl, null, grants);
 
     /// <param name="defaultTtl">The CA's default certificate lifetime (short ones exercise renewal).</param>
-    public static async Task<TestCa> StartAsync(TimeSpan? defaultTtl, params SpiffeId[] grants)
+    /// <param name="configure">Further CA options (rotation timings, node TTL).</param>
+    public static async Task<TestCa> StartAsync(TimeSpan? defaultTtl, Func<CaOptions, CaOptions>? configure, params SpiffeId[] grants)
     {
         var dir = Directory.CreateTempSubdirectory("mesh-test-ca-").FullName;
         var registry = Path.Combine(dir, "workloads.yaml");
@@ -45,6 +50,7 @@ public sealed class TestCa : IAsyncDisposable
             return $"  - {{ node: test-node, namespace: {parts[2]}, serviceAccount: {parts[4]} }}\n";
         })));
         var options = new CaOptions { TrustDomain = TrustDomain, StateDir = dir, WorkloadRegistryPath = registry, DefaultTtl = defaultTtl ?? TimeSpan.FromHours(1) };
+        options = configure?.Invoke(options) ?? options;
         var server = await CaServer.StartAsync(options);
         options = options with { Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, server.Address.Port) };
         using var bootstrap = new CaClient(new CaClientOptions(server.Address, server.Bundle)
