@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Grpc.Core;
 
@@ -16,6 +17,7 @@ public sealed class RefusalTests(SharedCa shared) : IClassFixture<SharedCa>
         { "RSA-1024 key", "csr RSA key is 1024 bits; at least 2048 are required" },
         { "identity not a SPIFFE ID", "is not a SPIFFE ID: scheme is missing or invalid" },
         { "CSR naming another identity", "csr subjectAltName names URI:spiffe://cluster.local/ns/mesh-system/sa/mesh-ca" },
+        { "truncated DER", "csr is malformed" },
     };
 
     [Theory]
@@ -35,6 +37,7 @@ public sealed class RefusalTests(SharedCa shared) : IClassFixture<SharedCa>
             "CSR with bad signature" => (Csrs.BadSignature(), CaHarness.Frontend.ToString(), null, StatusCode.InvalidArgument),
             "RSA-1024 key" => (Csrs.Rsa(1024), CaHarness.Frontend.ToString(), null, StatusCode.InvalidArgument),
             "identity not a SPIFFE ID" => (goodCsr, "frontend-" + Guid.NewGuid().ToString("N"), null, StatusCode.InvalidArgument),
+            "truncated DER" => (Truncated(goodCsr), CaHarness.Frontend.ToString(), null, StatusCode.InvalidArgument),
             "CSR naming another identity" => (Csrs.WithUriSans("spiffe://cluster.local/ns/mesh-system/sa/mesh-ca"), CaHarness.Frontend.ToString(), null, StatusCode.InvalidArgument),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         };
@@ -63,5 +66,12 @@ public sealed class RefusalTests(SharedCa shared) : IClassFixture<SharedCa>
 
         Assert.Equal(StatusCode.PermissionDenied, ex.Status);
         Assert.Contains("no workload with service account demo/backend is registered on node node-a", ex.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>The same CSR with its DER cut in the middle, re-armoured as valid PEM.</summary>
+    private static string Truncated(string csrPem)
+    {
+        var der = PemEncoding.Find(csrPem) is var fields ? Convert.FromBase64String(csrPem[fields.Base64Data]) : [];
+        return PemEncoding.WriteString("CERTIFICATE REQUEST", der.AsSpan(0, der.Length / 2));
     }
 }
