@@ -109,7 +109,7 @@ internal static class CaStateCommands
         var certs = new JsonArray();
         foreach (var c in report.Certificates)
         {
-            certs.Add(new JsonObject
+            certs.Add((JsonNode)new JsonObject
             {
                 ["role"] = c.Role,
                 ["subject"] = c.Subject,
