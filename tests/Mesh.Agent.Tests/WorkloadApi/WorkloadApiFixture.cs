@@ -11,7 +11,7 @@ using Mesh.Identity;
 namespace Mesh.Agent.Tests.WorkloadApi;
 
 /// <summary>
-/// A real CA whose X.509-SVIDs live 80 s (so the agent renews every few seconds) and two agents serving the Workload
+/// A real CA whose X.509-SVIDs live 16 s (so the agent renews about every 8 s) and two agents serving the Workload
 /// API on Unix sockets: <see cref="Agent"/> attests this test process (by uid) as frontend and a process in the
 /// network namespace <see cref="NetnsName"/> as pod; <see cref="StrangerAgent"/> attests nobody who runs the tests.
 /// </summary>
@@ -48,16 +48,25 @@ public sealed class WorkloadApiFixture : IAsyncLifetime
             TrustDomain = TestCa.TrustDomain,
             StateDir = caDir,
             WorkloadRegistryPath = registry,
-            // Backdated 60 s, so a leaf lives 140 s and is renewed at half-life ±10%: 3-17 s after issuance.
-            DefaultTtl = TimeSpan.FromSeconds(80),
+            // Renewed at half of the lifetime from issuance, ±10%: 7-9 s after issuance.
+            DefaultTtl = TimeSpan.FromSeconds(16),
         });
         Agent = await StartAgentAsync("node-wl", caDir, "agent.sock",
             Workload("frontend", FrontendId, new WorkloadAttestation((int)MyUid, null, null)),
             Workload("pod", PodId, new WorkloadAttestation(null, "/var/run/netns/" + NetnsName, null)));
         StrangerAgent = await StartAgentAsync("node-stranger", caDir, "stranger.sock",
             Workload("stranger", StrangerId, new WorkloadAttestation((int)MyUid + 4242, null, null)));
-        using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await Agent.WaitReadyAsync(ready.Token);
+        using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await Agent.WaitReadyAsync(ready.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Say why: the agent's own log has the reason (CA refusal, backoff) the timeout alone hides.
+            throw new TimeoutException("the Workload API agent did not get its certificates within 60 s; its log:\n"
+                + string.Join("\n", Logs.Lines.TakeLast(40)));
+        }
     }
 
     private async Task<AgentHost> StartAgentAsync(string node, string caDir, string socket, params LocalWorkload[] workloads)

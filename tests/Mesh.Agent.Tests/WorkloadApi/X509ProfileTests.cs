@@ -23,7 +23,7 @@ public sealed class X509ProfileTests(WorkloadApiFixture mesh)
             var first = Assert.Single(call.ResponseStream.Current.Svids);
             var firstSerial = CheckSvid(first);
 
-            // The CA's 80 s TTL makes the agent renew within seconds; the stream must carry the new certificate.
+            // The CA's 16 s TTL makes the agent renew about 8 s after issuance; the stream must carry the new certificate.
             string renewedSerial;
             do
             {
