@@ -160,6 +160,8 @@ public sealed partial class AgentHost : IAsyncDisposable
         var inbound = new InboundHandler(new LocalWorkloads(options.Workloads), authorizer, forwarder, muxTransport, metrics, loggers.CreateLogger<InboundHandler>());
         var inboundListener = new InboundListener(inboundTls, inbound, loggers.CreateLogger<InboundListener>());
         var admin = new AdminEndpoints(credentials, identities, policies, metrics);
+        // A reload re-decides open TCP connections; requests on HTTP streams are each decided anyway.
+        policies.Changed += _ => inbound.CloseDeniedConnections();
 
         app.Run(context => ListenerRole.From(context) switch
         {

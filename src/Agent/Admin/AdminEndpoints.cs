@@ -25,9 +25,16 @@ internal sealed class AdminEndpoints(CredentialStore credentials, IReadOnlyColle
     private Task Ready(HttpContext context)
     {
         var missing = MissingIdentities();
-        return missing.Count == 0
+        if (missing.Count > 0)
+        {
+            return Text(context, 503, "not ready: no valid certificate for " + string.Join(", ", missing) + "\n");
+        }
+        // A rejected reload leaves the agent serving, on the last good policies: ready, but said plainly.
+        var errors = policies.LastErrors;
+        return errors.Count == 0
             ? Text(context, 200, "ready\n")
-            : Text(context, 503, "not ready: no valid certificate for " + string.Join(", ", missing) + "\n");
+            : Text(context, 200, $"ready; the last policy reload was rejected ({errors.Count} errors), enforcing policy generation {policies.Generation}:\n  "
+                + string.Join("\n  ", errors) + "\n");
     }
 
     private Task Stats(HttpContext context)
@@ -42,6 +49,9 @@ internal sealed class AdminEndpoints(CredentialStore credentials, IReadOnlyColle
             ["authz_allow"] = metrics.Allowed,
             ["authz_deny"] = metrics.Denied,
             ["policies"] = policies.Current.Count,
+            ["policy_generation"] = policies.Generation,
+            ["policy_reloads_rejected"] = policies.RejectedReloads,
+            ["policy_last_reload_errors"] = policies.LastErrors.Count,
         };
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(stats, AdminJsonContext.Default.DictionaryStringInt64));
@@ -64,6 +74,11 @@ internal sealed class AdminEndpoints(CredentialStore credentials, IReadOnlyColle
         sb.Append("# HELP mesh_authz_decisions_total Authorization decisions.\n# TYPE mesh_authz_decisions_total counter\n");
         sb.Append("mesh_authz_decisions_total{decision=\"allow\"} ").Append(metrics.Allowed).Append('\n');
         sb.Append("mesh_authz_decisions_total{decision=\"deny\"} ").Append(metrics.Denied).Append('\n');
+        Counter("mesh_policy_reloads_rejected_total", "Policy reloads refused because the directory had errors (the last good policies stayed in force).", policies.RejectedReloads);
+        sb.Append("# HELP mesh_policy_generation Successful policy reloads since start.\n# TYPE mesh_policy_generation gauge\n");
+        sb.Append("mesh_policy_generation ").Append(policies.Generation).Append('\n');
+        sb.Append("# HELP mesh_policy_last_reload_ok 1 when the last reload attempt succeeded, 0 when it was rejected.\n# TYPE mesh_policy_last_reload_ok gauge\n");
+        sb.Append("mesh_policy_last_reload_ok ").Append(policies.LastErrors.Count == 0 ? 1 : 0).Append('\n');
         context.Response.ContentType = "text/plain; version=0.0.4";
         return context.Response.WriteAsync(sb.ToString());
     }

@@ -28,6 +28,11 @@ internal sealed partial class InboundHandler(
 {
     private static readonly TimeSpan BackendConnectTimeout = TimeSpan.FromSeconds(10);
 
+    private readonly OpenTcpConnections _openTcp = new();
+
+    /// <summary>TCP connections currently relayed to local workloads.</summary>
+    public int OpenTcpCount => _openTcp.Count;
+
     private readonly HttpMessageInvoker _backend = new(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
@@ -117,7 +122,38 @@ internal sealed partial class InboundHandler(
         var sink = new SocketSink(socket, stream);
         stream.Attach(sink);
         await stream.Connection.AcceptAsync(stream, id).ConfigureAwait(false);
-        await TcpRelay.RunAsync(socket, stream, sink, ct).ConfigureAwait(false);
+        var key = _openTcp.Add(new OpenTcpConnections.Entry(connection.Peer, workload, destination.Port, stream, socket));
+        try
+        {
+            await TcpRelay.RunAsync(socket, stream, sink, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _openTcp.Remove(key);
+        }
+    }
+
+    /// <summary>
+    /// After a policy reload: re-decides every open TCP connection under the new set and closes those it denies (the
+    /// peer agent then closes the app's connection); each closure is a DENY record in the decision log. Returns how many
+    /// were closed. HTTP needs nothing: every request is decided on its own.
+    /// </summary>
+    public int CloseDeniedConnections()
+    {
+        var closed = 0;
+        foreach (var open in _openTcp.Snapshot())
+        {
+            var (decision, id) = authorizer.Recheck(open.Peer, open.Workload, open.Port);
+            if (decision.Allowed)
+            {
+                continue;
+            }
+            LogClosedOnReload(logger, open.Peer?.ToString() ?? "(plaintext)", open.Workload.Key, open.Port, decision.Reason, id);
+            open.Stream.Reset();
+            open.Socket.Dispose();
+            closed++;
+        }
+        return closed;
     }
 
     /// <summary>One HTTP request on an accepted HTTP stream: authorize it, then forward it to the workload.</summary>
@@ -154,6 +190,9 @@ internal sealed partial class InboundHandler(
 
     [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "DENY {Peer} -> {Workload}:{Port}: {Reason} (decision {DecisionId})")]
     private static partial void LogDenied(ILogger logger, string peer, string workload, int port, string reason, string decisionId);
+
+    [LoggerMessage(EventId = 413, Level = LogLevel.Information, Message = "Closed {Peer} -> {Workload}:{Port}: the reloaded policies deny it: {Reason} (decision {DecisionId})")]
+    private static partial void LogClosedOnReload(ILogger logger, string peer, string workload, int port, string reason, string decisionId);
 
     [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "Workload {Destination} unreachable: {Reason}")]
     private static partial void LogBackendUnreachable(ILogger logger, string destination, string reason);

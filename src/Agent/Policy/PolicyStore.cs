@@ -20,6 +20,11 @@ public sealed partial class PolicyStore : IDisposable
     private readonly Lock _reloadLock = new();
     private PolicySet _current;
     private int _generation;
+    private int _rejected;
+    private IReadOnlyList<string> _lastErrors = [];
+
+    /// <summary>Raised after a reload installed a new snapshot (on the reload thread); open connections are re-checked.</summary>
+    public event Action<PolicySet>? Changed;
 
     private PolicyStore(string dir, PolicyLoaderOptions options, PolicySet initial, ILogger logger, bool watch)
     {
@@ -56,6 +61,12 @@ public sealed partial class PolicyStore : IDisposable
     /// <summary>Counts successful reloads; tests and operators use it to see that a change took effect.</summary>
     public int Generation => Volatile.Read(ref _generation);
 
+    /// <summary>Reloads refused because the directory had errors (the last good snapshot stayed in force).</summary>
+    public int RejectedReloads => Volatile.Read(ref _rejected);
+
+    /// <summary>The errors of the most recent reload attempt; empty when it succeeded.</summary>
+    public IReadOnlyList<string> LastErrors => Volatile.Read(ref _lastErrors);
+
     private void ScheduleReload() => _reloadTimer.Change(Debounce, Timeout.InfiniteTimeSpan);
 
     /// <summary>Loads the directory again; returns false (keeping the current snapshot) when it has errors.</summary>
@@ -66,12 +77,20 @@ public sealed partial class PolicyStore : IDisposable
             var result = PolicyLoader.LoadDirectory(_dir, _options);
             if (!result.Ok)
             {
+                Volatile.Write(ref _lastErrors, result.Errors.Select(e => e.ToString()).ToList());
+                Interlocked.Increment(ref _rejected);
+                foreach (var error in result.Errors)
+                {
+                    LogReloadError(_logger, error);
+                }
                 LogReloadRejected(_logger, _dir, result.Errors.Count, string.Join("; ", result.Errors));
                 return false;
             }
             Volatile.Write(ref _current, result.Policies!);
+            Volatile.Write(ref _lastErrors, []);
             Interlocked.Increment(ref _generation);
             LogLoaded(_logger, result.Policies!.Count, _dir);
+            Changed?.Invoke(result.Policies!);
             return true;
         }
     }
@@ -84,6 +103,9 @@ public sealed partial class PolicyStore : IDisposable
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Loaded {Count} authorization policies from {Dir}")]
     private static partial void LogLoaded(ILogger logger, int count, string dir);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Policy error: {Error}")]
+    private static partial void LogReloadError(ILogger logger, PolicyError error);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Policy reload from {Dir} rejected, {Count} errors; still enforcing the last good policies: {Errors}")]
     private static partial void LogReloadRejected(ILogger logger, string dir, int count, string errors);

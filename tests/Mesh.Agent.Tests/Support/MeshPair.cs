@@ -32,6 +32,13 @@ public sealed class MeshPair : IAsyncDisposable
 
     public Uri ItemsUrl => new($"http://127.0.0.1:{FrontendAgent.OutboundEndpoints[0].Port}/api/items");
 
+    /// <summary>The frontend's outbound listener for backend.demo:9000 (declared tcp).</summary>
+    public IPEndPoint TcpOutbound => FrontendAgent.OutboundEndpoints[1];
+
+    public string PoliciesDir => Path.Combine(Dir, "policies");
+
+    public string BackendDecisionLog => Path.Combine(Dir, "decisions-node-b.log");
+
     /// <param name="configureCa">Further CA options (rotation timings, node TTL).</param>
     /// <param name="bundleRefresh">How often the agents poll the CA's trust bundle.</param>
     public static async Task<MeshPair> StartAsync(TimeSpan certificateTtl, Func<Mesh.Ca.CaOptions, Mesh.Ca.CaOptions>? configureCa = null, TimeSpan? bundleRefresh = null)
@@ -45,16 +52,19 @@ public sealed class MeshPair : IAsyncDisposable
         Directory.CreateDirectory(policies);
         File.WriteAllText(Path.Combine(policies, "backend.yaml"), MeshFixture.Policies(backend.HttpPort, backend.TcpPort, 1));
         var logs = new LogSink();
-        var backendWorkload = MeshFixture.Workload("backend", BackendId, new WorkloadPort(backend.HttpPort, PortProtocol.Http));
+        var backendWorkload = MeshFixture.Workload("backend", BackendId, new WorkloadPort(backend.HttpPort, PortProtocol.Http), new WorkloadPort(backend.TcpPort, PortProtocol.Tcp));
         var backendAgent = await AgentHost.StartAsync(Options(dir, ca, "node-b", policies, [backendWorkload], ServiceRegistry.Empty, [], bundleRefresh), logs.Configure);
         var frontend = MeshFixture.Workload("frontend", FrontendId);
         var registry = new ServiceRegistry(
         [
-            new RegisteredService("backend.demo", [new ServicePort(80, backend.HttpPort, PortProtocol.Http)],
+            new RegisteredService("backend.demo", [new ServicePort(80, backend.HttpPort, PortProtocol.Http), new ServicePort(9000, backend.TcpPort, PortProtocol.Tcp)],
                 [new ServiceEndpoint(IPAddress.Loopback, backendAgent.InboundEndpoint, BackendId)]),
         ]);
         var frontendAgent = await AgentHost.StartAsync(Options(dir, ca, "node-a", policies, [frontend], registry,
-            [new OutboundListener(new IPEndPoint(IPAddress.Loopback, 0), frontend, "backend.demo", 80)], bundleRefresh), logs.Configure);
+            [
+                new OutboundListener(new IPEndPoint(IPAddress.Loopback, 0), frontend, "backend.demo", 80),
+                new OutboundListener(new IPEndPoint(IPAddress.Loopback, 0), frontend, "backend.demo", 9000),
+            ], bundleRefresh), logs.Configure);
         using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await backendAgent.WaitReadyAsync(ready.Token);
         await frontendAgent.WaitReadyAsync(ready.Token);

@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Mesh.Agent.Config;
+using Mesh.Agent.Tunnel.Mux;
+using Mesh.Identity;
+
+namespace Mesh.Agent.Inbound;
+
+/// <summary>
+/// The TCP connections this agent is relaying to its workloads, so a policy reload can re-decide them: as ztunnel does,
+/// a connection the new policy set denies is closed instead of living on under the old decision.
+/// </summary>
+internal sealed class OpenTcpConnections
+{
+    private readonly ConcurrentDictionary<long, Entry> _open = new();
+    private long _next;
+
+    internal sealed record Entry(SpiffeId? Peer, LocalWorkload Workload, int Port, MuxStream Stream, Socket Socket);
+
+    internal int Count => _open.Count;
+
+    internal long Add(Entry entry)
+    {
+        var key = Interlocked.Increment(ref _next);
+        _open[key] = entry;
+        return key;
+    }
+
+    internal void Remove(long key) => _open.TryRemove(key, out _);
+
+    internal IReadOnlyList<Entry> Snapshot() => [.. _open.Values];
+}
