@@ -98,7 +98,8 @@ internal sealed record ConditionKey(ConditionKind Kind, string Text, IReadOnlyLi
             return $"condition key '{text}' was only supported by Istio's v1alpha1 RBAC; remove it";
         }
 
-        var hint = Suggest.Closest(text, Plain.Keys.Concat([Headers, Claims]));
+        // Compare the part before any [argument]: "request.header[x]" should point at request.headers.
+        var hint = Suggest.Closest(text.Split('[')[0], Plain.Keys.Concat([Headers, Claims]));
         return hint is null
             ? $"unknown condition key '{text}'; supported: {string.Join(", ", Known)}"
             : $"unknown condition key '{text}'; did you mean '{hint}'?";
