@@ -84,6 +84,12 @@ internal readonly struct RequestView(AuthzRequest request)
             return value;
         }
 
+        if (headers is Dictionary<string, string> { Comparer: var comparer } && ReferenceEquals(comparer, StringComparer.OrdinalIgnoreCase))
+        {
+            // Already case-insensitive: the header is absent, and the scan below would only allocate an enumerator.
+            return null;
+        }
+
         foreach (var (key, v) in headers)
         {
             if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
