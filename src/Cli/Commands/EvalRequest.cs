@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Mesh.Policy;
 
@@ -9,6 +10,8 @@ internal static class EvalRequest
     private static readonly HashSet<string> Known =
     [
         "source.principal", "destination.port", "protocol", "request.method", "request.path", "namespace", "labels",
+        "source.ip", "remote.ip", "destination.ip", "connection.sni", "request.host", "request.headers",
+        "request.auth.principal", "request.auth.audiences", "request.auth.presenter", "request.auth.claims",
     ];
 
     public static AuthzRequest Parse(string json)
@@ -51,8 +54,25 @@ internal static class EvalRequest
             },
             Method = Text(root, "request.method"),
             Path = Text(root, "request.path"),
+            SourceIp = Ip(root, "source.ip"),
+            RemoteIp = Ip(root, "remote.ip"),
+            DestinationIp = Ip(root, "destination.ip"),
+            Sni = Text(root, "connection.sni"),
+            Host = Text(root, "request.host"),
+            Headers = root.TryGetProperty("request.headers", out var h)
+                ? h.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.OrdinalIgnoreCase)
+                : null,
+            RequestPrincipal = Text(root, "request.auth.principal"),
+            Audiences = root.TryGetProperty("request.auth.audiences", out var aud)
+                ? aud.ValueKind == JsonValueKind.Array ? aud.EnumerateArray().Select(a => a.GetString() ?? "").ToArray() : [aud.GetString() ?? ""]
+                : null,
+            Presenter = Text(root, "request.auth.presenter"),
+            Claims = root.TryGetProperty("request.auth.claims", out var claims) ? claims.Clone() : null,
         };
     }
+
+    private static IPAddress? Ip(JsonElement root, string name) =>
+        Text(root, name) is { } text ? IPAddress.Parse(text) : null;
 
     private static string? Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -58,10 +58,28 @@ internal static class PolicyCommands
                 ["rule"] = decision.Rule,
                 ["reason"] = decision.Reason,
             };
+            if (decision.DryRunMatches.Count > 0)
+            {
+                output["dry_run_matches"] = Matches(decision.DryRunMatches);
+            }
+            if (decision.AuditMatches.Count > 0)
+            {
+                output["audit_matches"] = Matches(decision.AuditMatches);
+            }
             Console.Out.WriteLine(output.ToJsonString());
             return decision.Allowed ? 0 : DenyExitCode;
         });
 
         return new Command("policy", "Work with AuthorizationPolicy files") { lint, eval };
+    }
+
+    private static JsonArray Matches(IReadOnlyList<PolicyMatch> matches)
+    {
+        var array = new JsonArray();
+        foreach (var m in matches)
+        {
+            array.Add((JsonNode)new JsonObject { ["policy"] = m.Policy, ["rule"] = m.Rule, ["action"] = m.Action.ToString().ToUpperInvariant() });
+        }
+        return array;
     }
 }

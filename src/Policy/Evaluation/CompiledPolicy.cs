@@ -1,18 +1,18 @@
-using Mesh.Policy.Loading;
-
 namespace Mesh.Policy.Evaluation;
 
 /// <summary>
-/// One rule in both protocol projections, plus the decision it produces (built once so that
-/// evaluation allocates nothing). A null projection never matches.
+/// One rule in both protocol projections, plus what it produces when it matches (built once so that
+/// evaluation allocates nothing). A null <see cref="Tcp"/> never matches.
 /// </summary>
-internal sealed record CompiledRuleVariants(CompiledRule? Http, CompiledRule? Tcp, AuthzDecision Decision);
+/// <param name="TcpNote">For explanations: how the TCP projection differs from the rule as written, or null.</param>
+internal sealed record CompiledRuleVariants(CompiledRule Http, CompiledRule? Tcp, string? TcpNote, AuthzDecision Decision, PolicyMatch Match);
 
 internal sealed class CompiledPolicy(
     string @namespace,
     string fullName,
     PolicyAction action,
-    KeyValuePair<string, string>[] matchLabels,
+    bool dryRun,
+    KeyValuePair<string, string>[]? matchLabels,
     CompiledRuleVariants[] rules)
 {
     public string Namespace => @namespace;
@@ -21,12 +21,14 @@ internal sealed class CompiledPolicy(
 
     public PolicyAction Action => action;
 
+    public bool DryRun => dryRun;
+
     public IReadOnlyList<CompiledRuleVariants> Rules => rules;
 
     /// <summary>Istio: a selector applies when every matchLabels entry is among the workload labels; no selector selects all.</summary>
     public bool Selects(IReadOnlyDictionary<string, string> workloadLabels)
     {
-        foreach (var (key, value) in matchLabels)
+        foreach (var (key, value) in matchLabels ?? [])
         {
             if (!workloadLabels.TryGetValue(key, out var actual) || !string.Equals(actual, value, StringComparison.Ordinal))
             {
@@ -37,15 +39,18 @@ internal sealed class CompiledPolicy(
         return true;
     }
 
-    /// <returns>The decision of the first matching rule, or null when no rule matches.</returns>
-    public AuthzDecision? FirstMatch(AuthzProtocol protocol, in RequestAttributes request)
+    public string Selector => matchLabels is null ? "no selector" : "selector " + string.Join(",", matchLabels.Select(kv => $"{kv.Key}={kv.Value}"));
+
+    /// <returns>The first matching rule in the request's protocol projection, or null when none matches.</returns>
+    public CompiledRuleVariants? FirstMatch(in RequestView request)
     {
+        var http = request.Request.Protocol == AuthzProtocol.Http;
         foreach (var rule in rules)
         {
-            var projected = protocol == AuthzProtocol.Http ? rule.Http : rule.Tcp;
+            var projected = http ? rule.Http : rule.Tcp;
             if (projected is not null && projected.Matches(request))
             {
-                return rule.Decision;
+                return rule;
             }
         }
 

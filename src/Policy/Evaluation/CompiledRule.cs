@@ -1,45 +1,39 @@
-using Mesh.Policy.Matching;
-
 namespace Mesh.Policy.Evaluation;
 
-/// <summary>The request attributes rules look at, normalized once per evaluation.</summary>
-internal readonly record struct RequestAttributes(string? Principal, int Port, string? Method, string? Path);
-
-/// <summary>One entry of a rule's <c>from</c> or <c>to</c> list.</summary>
-internal interface IRequestMatcher
-{
-    bool Matches(in RequestAttributes request);
-}
-
-internal sealed class CompiledSource(ValueConstraint principal) : IRequestMatcher
-{
-    public bool Matches(in RequestAttributes request) => principal.Matches(request.Principal);
-}
-
-internal sealed class CompiledOperation(PortConstraint port, ValueConstraint method, ValueConstraint path) : IRequestMatcher
-{
-    public bool Matches(in RequestAttributes request) =>
-        port.Matches(request.Port) && method.Matches(request.Method) && path.Matches(request.Path);
-}
-
 /// <summary>
-/// One rule ready to evaluate. Istio: "a rule matches when from, to and when all match";
-/// within <c>from</c> and <c>to</c> any entry may match; a missing section matches everything.
+/// One rule ready to evaluate. Istio: "A match occurs when at least one source, one operation and all
+/// conditions matches the request. An empty rule is always matched." A missing from/to matches everything.
 /// </summary>
-internal sealed class CompiledRule(CompiledSource[]? from, CompiledOperation[]? to)
+internal sealed class CompiledRule(Clause[]? from, Clause[]? to, Clause when)
 {
-    public bool Matches(in RequestAttributes request) => AnyMatches(from, request) && AnyMatches(to, request);
+    public IReadOnlyList<Clause>? From => from;
 
-    private static bool AnyMatches<T>(T[]? entries, in RequestAttributes request) where T : IRequestMatcher
+    public IReadOnlyList<Clause>? To => to;
+
+    public Clause When => when;
+
+    public IEnumerable<FieldCheck> AllChecks =>
+        (from ?? []).Concat(to ?? []).Append(when).SelectMany(c => c.Checks);
+
+    public bool Matches(in RequestView request) => AnyMatches(from, request) && AnyMatches(to, request) && when.Matches(request);
+
+    /// <summary>The rule with some checks removed (TCP projection); clauses stay, so a source left empty matches any source.</summary>
+    public CompiledRule Without(Func<FieldCheck, bool> drop) =>
+        new(from?.Select(c => c.Without(drop)).ToArray(), to?.Select(c => c.Without(drop)).ToArray(), when.Without(drop));
+
+    public IEnumerable<FieldExplanation> Explain(RequestView request) =>
+        (from ?? []).Concat(to ?? []).Append(when).SelectMany(c => c.Explain(request));
+
+    private static bool AnyMatches(Clause[]? clauses, in RequestView request)
     {
-        if (entries is null)
+        if (clauses is null)
         {
             return true;
         }
 
-        foreach (var entry in entries)
+        foreach (var clause in clauses)
         {
-            if (entry.Matches(request))
+            if (clause.Matches(request))
             {
                 return true;
             }

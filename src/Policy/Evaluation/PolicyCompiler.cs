@@ -1,59 +1,45 @@
 using Mesh.Policy.Loading;
-using Mesh.Policy.Matching;
 
 namespace Mesh.Policy.Evaluation;
 
-/// <summary>Turns validated definitions into matchers, once per load, including the TCP projection.</summary>
+/// <summary>Turns validated definitions into evaluable policies, once per load, including the TCP projection.</summary>
 internal static class PolicyCompiler
 {
     public static CompiledPolicy Compile(PolicyDefinition policy)
     {
-        var labels = policy.MatchLabels?.ToArray() ?? [];
         var rules = new CompiledRuleVariants[policy.Rules.Count];
         for (var i = 0; i < rules.Length; i++)
         {
             var rule = policy.Rules[i];
-            rules[i] = new CompiledRuleVariants(
-                CompileHttp(rule),
-                CompileTcp(rule, policy.Action),
-                DecisionFor(policy, i));
+            var (tcp, note) = ProjectTcp(rule, policy.Action);
+            rules[i] = new CompiledRuleVariants(rule, tcp, note, DecisionFor(policy, i), new PolicyMatch(policy.FullName, i, policy.Action));
         }
 
-        return new CompiledPolicy(policy.Namespace, policy.FullName, policy.Action, labels, rules);
+        return new CompiledPolicy(policy.Namespace, policy.FullName, policy.Action, policy.DryRun, policy.MatchLabels?.ToArray(), rules);
     }
 
     private static AuthzDecision DecisionFor(PolicyDefinition policy, int rule) => policy.Action == PolicyAction.Deny
         ? new AuthzDecision(DecisionKind.Deny, policy.FullName, rule, $"denied by DENY policy {policy.FullName} rule {rule}")
         : new AuthzDecision(DecisionKind.Allow, policy.FullName, rule, $"allowed by ALLOW policy {policy.FullName} rule {rule}");
 
-    private static CompiledRule CompileHttp(RuleDefinition rule) =>
-        new(CompileSources(rule.From), rule.To?.Select(op => CompileOperation(op, keepHttpFields: true)).ToArray());
-
     /// <summary>
     /// Istio's fail-safe for rules on a TCP filter chain, where HTTP fields cannot be evaluated
     /// (pilot/pkg/security/authz/model: "for ALLOW ... the rule is ignored; for DENY ... the HTTP-only
-    /// fields are ignored"): an ALLOW rule using any HTTP-only field is dropped, so it allows less;
-    /// a DENY rule loses those fields, so it denies more. An operation left empty matches every request.
+    /// fields are ignored", the same for AUDIT): an ALLOW rule using any HTTP-only field is dropped, so
+    /// it allows less; a DENY or AUDIT rule loses those fields, so it matches more. A source, operation
+    /// or condition list left empty matches every request.
     /// </summary>
-    private static CompiledRule? CompileTcp(RuleDefinition rule, PolicyAction action)
+    private static (CompiledRule? Rule, string? Note) ProjectTcp(CompiledRule rule, PolicyAction action)
     {
-        var usesHttp = rule.To?.Any(op => op.HasHttpOnlyFields) ?? false;
-        if (usesHttp && action == PolicyAction.Allow)
+        var httpFields = rule.AllChecks.Where(c => c.HttpOnly).Select(c => c.Field).Distinct().ToList();
+        if (httpFields.Count == 0)
         {
-            return null;
+            return (rule, null);
         }
 
-        return new CompiledRule(CompileSources(rule.From), rule.To?.Select(op => CompileOperation(op, keepHttpFields: false)).ToArray());
+        var fields = string.Join(", ", httpFields);
+        return action == PolicyAction.Allow
+            ? (null, $"on TCP this ALLOW rule is dropped: it uses HTTP-only fields ({fields})")
+            : (rule.Without(c => c.HttpOnly), $"on TCP the HTTP-only fields ({fields}) are ignored and the rest must match");
     }
-
-    private static CompiledSource[]? CompileSources(IReadOnlyList<SourceDefinition>? sources) =>
-        sources?.Select(s => new CompiledSource(Constraint(s.Principals, s.NotPrincipals))).ToArray();
-
-    private static CompiledOperation CompileOperation(OperationDefinition op, bool keepHttpFields) => new(
-        op.Ports is null && op.NotPorts is null ? PortConstraint.Any : new PortConstraint(op.Ports, op.NotPorts),
-        keepHttpFields ? Constraint(op.Methods, op.NotMethods) : ValueConstraint.Any,
-        keepHttpFields ? Constraint(op.Paths, op.NotPaths) : ValueConstraint.Any);
-
-    private static ValueConstraint Constraint(StringMatcher[]? include, StringMatcher[]? exclude) =>
-        include is null && exclude is null ? ValueConstraint.Any : new ValueConstraint(include, exclude);
 }

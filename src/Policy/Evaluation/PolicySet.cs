@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using Mesh.Policy.Evaluation;
-using Mesh.Policy.Loading;
 
 namespace Mesh.Policy;
 
@@ -8,7 +7,7 @@ namespace Mesh.Policy;
 /// An immutable, compiled snapshot of every loaded AuthorizationPolicy. Thread-safe: nothing in it
 /// changes after construction, so a reload builds a new set and swaps the reference.
 /// </summary>
-public sealed class PolicySet
+public sealed partial class PolicySet
 {
     private static readonly AuthzDecision NoAllowPolicies =
         new(DecisionKind.Allow, null, null, "no ALLOW policies apply to this workload");
@@ -16,7 +15,7 @@ public sealed class PolicySet
     private static readonly AuthzDecision NoAllowMatched =
         new(DecisionKind.Deny, null, null, "no ALLOW policy matched");
 
-    private static readonly NamespacePolicies None = new([], []);
+    private static readonly NamespacePolicies None = new([]);
 
     private readonly FrozenDictionary<string, NamespacePolicies> byNamespace;
     private readonly string rootNamespace;
@@ -29,12 +28,7 @@ public sealed class PolicySet
         this.rootNamespace = rootNamespace;
         byNamespace = all
             .GroupBy(p => p.Namespace, StringComparer.Ordinal)
-            .ToFrozenDictionary(
-                g => g.Key,
-                g => new NamespacePolicies(
-                    g.Where(p => p.Action == PolicyAction.Deny).ToArray(),
-                    g.Where(p => p.Action == PolicyAction.Allow).ToArray()),
-                StringComparer.Ordinal);
+            .ToFrozenDictionary(g => g.Key, g => new NamespacePolicies(g.ToArray()), StringComparer.Ordinal);
     }
 
     public static PolicySet Empty { get; } = new([], new PolicyLoaderOptions().RootNamespace);
@@ -42,71 +36,98 @@ public sealed class PolicySet
     public int Count { get; }
 
     /// <summary>
-    /// Istio's order (istio.io/latest/docs/concepts/security/#implicit-enablement):
+    /// Istio's order (istio.io/latest/docs/concepts/security/#implicit-enablement), after CUSTOM, which is refused at load:
     /// "1. If there are any DENY policies that match the request, deny the request.
     ///  2. If there are no ALLOW policies for the workload, allow the request.
     ///  3. If any of the ALLOW policies match the request, allow the request.
     ///  4. Deny the request."
-    /// CUSTOM and AUDIT are rejected at load, so they have no step here.
+    /// AUDIT and dry-run policies are evaluated only to be reported; they never change the decision. Policies
+    /// of the destination's namespace and of the root namespace apply, each if its selector picks the workload.
+    /// Allocates nothing unless an AUDIT or dry-run policy matches.
     /// </summary>
     public AuthzDecision Evaluate(AuthzRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var local = byNamespace.GetValueOrDefault(request.DestinationNamespace, None);
-        var root = request.DestinationNamespace == rootNamespace ? None : byNamespace.GetValueOrDefault(rootNamespace, None);
-        var protocol = request.Protocol;
-        var attributes = protocol == AuthzProtocol.Http
-            ? new RequestAttributes(request.SourcePrincipal, request.DestinationPort, request.Method, RequestPath.Normalize(request.Path))
-            : new RequestAttributes(request.SourcePrincipal, request.DestinationPort, null, null);
-        var labels = request.DestinationLabels;
+        var (local, root) = Scope(request);
+        var view = new RequestView(request);
+        var decision = Decide(local, root, view);
+        return local.Reported.Length == 0 && root.Reported.Length == 0 ? decision : WithReports(decision, local, root, view);
+    }
 
-        var denied = FirstMatch(local.Deny, labels, protocol, attributes, out _)
-            ?? FirstMatch(root.Deny, labels, protocol, attributes, out _);
+    private (NamespacePolicies Local, NamespacePolicies Root) Scope(AuthzRequest request) => (
+        byNamespace.GetValueOrDefault(request.DestinationNamespace, None),
+        request.DestinationNamespace == rootNamespace ? None : byNamespace.GetValueOrDefault(rootNamespace, None));
+
+    private static AuthzDecision Decide(NamespacePolicies local, NamespacePolicies root, in RequestView view)
+    {
+        var denied = FirstMatch(local.Deny, view, out _) ?? FirstMatch(root.Deny, view, out _);
         if (denied is not null)
         {
-            return denied;
+            return denied.Decision;
         }
 
-        var allowed = FirstMatch(local.Allow, labels, protocol, attributes, out var localApplies);
+        var allowed = FirstMatch(local.Allow, view, out var localApplies);
         if (allowed is not null)
         {
-            return allowed;
+            return allowed.Decision;
         }
 
-        allowed = FirstMatch(root.Allow, labels, protocol, attributes, out var rootApplies);
+        allowed = FirstMatch(root.Allow, view, out var rootApplies);
         if (allowed is not null)
         {
-            return allowed;
+            return allowed.Decision;
         }
 
         return localApplies || rootApplies ? NoAllowMatched : NoAllowPolicies;
     }
 
-    private static AuthzDecision? FirstMatch(
-        CompiledPolicy[] policies,
-        IReadOnlyDictionary<string, string> labels,
-        AuthzProtocol protocol,
-        in RequestAttributes attributes,
-        out bool anyApplies)
+    private static AuthzDecision WithReports(AuthzDecision decision, NamespacePolicies local, NamespacePolicies root, in RequestView view)
+    {
+        List<PolicyMatch>? dryRun = null;
+        List<PolicyMatch>? audit = null;
+        foreach (var policy in local.Reported.Concat(root.Reported))
+        {
+            if (policy.Selects(view.Request.DestinationLabels) && policy.FirstMatch(view) is { } rule)
+            {
+                (policy.DryRun ? dryRun ??= [] : audit ??= []).Add(rule.Match);
+            }
+        }
+
+        return dryRun is null && audit is null
+            ? decision
+            : decision with { DryRunMatches = dryRun ?? [], AuditMatches = audit ?? [] };
+    }
+
+    private static CompiledRuleVariants? FirstMatch(CompiledPolicy[] policies, in RequestView view, out bool anyApplies)
     {
         anyApplies = false;
         foreach (var policy in policies)
         {
-            if (!policy.Selects(labels))
+            if (!policy.Selects(view.Request.DestinationLabels))
             {
                 continue;
             }
 
             anyApplies = true;
-            var decision = policy.FirstMatch(protocol, attributes);
-            if (decision is not null)
+            if (policy.FirstMatch(view) is { } rule)
             {
-                return decision;
+                return rule;
             }
         }
 
         return null;
     }
 
-    private sealed record NamespacePolicies(CompiledPolicy[] Deny, CompiledPolicy[] Allow);
+    /// <summary>The policies of one namespace, split by the role they play in evaluation.</summary>
+    private sealed class NamespacePolicies(CompiledPolicy[] all)
+    {
+        public CompiledPolicy[] All { get; } = all;
+
+        public CompiledPolicy[] Deny { get; } = all.Where(p => !p.DryRun && p.Action == PolicyAction.Deny).ToArray();
+
+        public CompiledPolicy[] Allow { get; } = all.Where(p => !p.DryRun && p.Action == PolicyAction.Allow).ToArray();
+
+        /// <summary>AUDIT and dry-run policies: evaluated only to be reported.</summary>
+        public CompiledPolicy[] Reported { get; } = all.Where(p => p.DryRun || p.Action == PolicyAction.Audit).ToArray();
+    }
 }

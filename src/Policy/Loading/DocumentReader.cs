@@ -25,17 +25,17 @@ internal static class DocumentReader
         }
 
         var fields = YamlNodes.Fields(map, FieldSet.Document, errors);
-        var (name, ns) = fields.TryGetValue("metadata", out var metadata)
+        var (name, ns, dryRun) = fields.TryGetValue("metadata", out var metadata)
             ? ReadMetadata(metadata.Value, errors)
             : Missing(map, "metadata", errors);
-        var spec = fields.TryGetValue("spec", out var specNode) ? SpecReader.Read(specNode.Value, errors) : SpecReader.AllowNothing;
+        var spec = fields.TryGetValue("spec", out var specNode) ? SpecReader.Read(specNode.Value, ns ?? "", errors) : SpecReader.AllowNothing;
 
         if (errors.Count > before || name is null || ns is null)
         {
             return null;
         }
 
-        return new PolicyDefinition(ns, name, spec.Action, spec.MatchLabels, spec.Rules, errors.Locate(metadata.Value));
+        return new PolicyDefinition(ns, name, spec.Action, dryRun, spec.MatchLabels, spec.Rules, errors.Locate(metadata.Value));
     }
 
     /// <summary>Checks kind and apiVersion first: the fields of other kinds mean nothing to this reader.</summary>
@@ -76,11 +76,11 @@ internal static class DocumentReader
         return version is not null;
     }
 
-    private static (string? Name, string? Namespace) ReadMetadata(YamlNode node, ErrorSink errors)
+    private static (string? Name, string? Namespace, bool DryRun) ReadMetadata(YamlNode node, ErrorSink errors)
     {
         if (YamlNodes.Mapping(node, "metadata", errors) is not { } map)
         {
-            return (null, null);
+            return (null, null, false);
         }
 
         var fields = YamlNodes.Fields(map, FieldSet.Metadata, errors);
@@ -88,39 +88,39 @@ internal static class DocumentReader
         var ns = fields.TryGetValue("namespace", out var s)
             ? YamlNodes.Text(s.Value, "metadata.namespace", errors)
             : Missing(map, "metadata.namespace", errors, "; policies without a namespace would silently land in 'default'").Name;
-        if (fields.TryGetValue("annotations", out var annotations))
-        {
-            CheckAnnotations(annotations.Value, errors);
-        }
-
-        return (name, ns);
+        var dryRun = fields.TryGetValue("annotations", out var annotations) && ReadDryRun(annotations.Value, errors);
+        return (name, ns, dryRun);
     }
 
     /// <summary>
-    /// Annotations are ignored except istio.io/dry-run: ignoring it would enforce a policy its author
-    /// only meant to observe (a dry-run "allow all" would open the workload), so it is refused.
+    /// Annotations are ignored except istio.io/dry-run, which Istio reads with Go's strconv.ParseBool. Any
+    /// other value is refused rather than guessed: read as false it would enforce a policy its author only
+    /// meant to observe (a dry-run "allow all" would open the workload).
     /// </summary>
-    private static void CheckAnnotations(YamlNode node, ErrorSink errors)
+    private static bool ReadDryRun(YamlNode node, ErrorSink errors)
     {
-        if (YamlNodes.Mapping(node, "metadata.annotations", errors) is not { } map)
+        if (YamlNodes.Mapping(node, "metadata.annotations", errors) is not { } map
+            || !map.Children.TryGetValue(new YamlScalarNode(DryRunAnnotation), out var value))
         {
-            return;
+            return false;
         }
 
-        foreach (var (key, value) in map.Children)
+        switch ((value as YamlScalarNode)?.Value)
         {
-            if (key is YamlScalarNode { Value: DryRunAnnotation }
-                && !(value is YamlScalarNode { Value: { } v } && v.Equals("false", StringComparison.OrdinalIgnoreCase)))
-            {
-                errors.At(key, $"annotation '{DryRunAnnotation}' is not supported yet; remove it to enforce the policy, or keep the policy out of this directory");
-            }
+            case "true" or "True" or "TRUE" or "t" or "T" or "1":
+                return true;
+            case "false" or "False" or "FALSE" or "f" or "F" or "0":
+                return false;
+            default:
+                errors.At(value, $"annotation '{DryRunAnnotation}' must be \"true\" or \"false\"");
+                return false;
         }
     }
 
-    private static (string? Name, string? Namespace) Missing(YamlMappingNode parent, string field, ErrorSink errors, string why = "")
+    private static (string? Name, string? Namespace, bool DryRun) Missing(YamlMappingNode parent, string field, ErrorSink errors, string why = "")
     {
         errors.At(parent, $"missing '{field}'{why}");
-        return (null, null);
+        return (null, null, false);
     }
 
     private static YamlNode? Child(YamlMappingNode map, string key) =>

@@ -10,6 +10,14 @@ internal sealed class ErrorSink(string file, List<PolicyError> errors)
 
     public int Count => errors.Count;
 
+    /// <summary>Puts the errors reported since <paramref name="start"/> in file order (readers visit fields in their own order).</summary>
+    public void SortFrom(int start)
+    {
+        var sorted = errors.Skip(start).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
+        errors.RemoveRange(start, sorted.Count);
+        errors.AddRange(sorted);
+    }
+
     public void At(YamlNode node, string message) => At(node.Start, message);
 
     public void At(Mark mark, string message) => errors.Add(new PolicyError(file, (int)mark.Line, (int)mark.Column, message));

@@ -1,7 +1,7 @@
 namespace Mesh.Policy.Loading;
 
 /// <summary>
-/// The fields one YAML mapping may hold. Istio fields this slice cannot evaluate are listed apart
+/// The fields one YAML mapping may hold. Istio fields this agent cannot evaluate are listed apart
 /// from unknown ones only to give a better message: both are load errors, because a security
 /// policy enforced without one of its fields is a different, usually wider, policy.
 /// </summary>
@@ -15,11 +15,12 @@ internal sealed record FieldSet(string Where, IReadOnlyList<string> Supported, I
         ["name", "namespace", "annotations"],
         ["labels", "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "finalizers", "ownerReferences", "generateName", "deletionTimestamp"]);
 
-    public static readonly FieldSet Spec = new("spec", ["selector", "action", "rules"], ["targetRef", "targetRefs", "provider"]);
+    /// <summary>targetRef(s) and provider are read only to refuse them with their own message.</summary>
+    public static readonly FieldSet Spec = new("spec", ["selector", "action", "rules", "provider", "targetRef", "targetRefs"], []);
 
     public static readonly FieldSet Selector = new("spec.selector", ["matchLabels"], []);
 
-    public static readonly FieldSet Rule = new("a rule", ["from", "to"], ["when"]);
+    public static readonly FieldSet Rule = new("a rule", ["from", "to", "when"], []);
 
     public static readonly FieldSet From = new("a 'from' entry", ["source"], []);
 
@@ -27,10 +28,13 @@ internal sealed record FieldSet(string Where, IReadOnlyList<string> Supported, I
 
     public static readonly FieldSet Source = new(
         "source",
-        ["principals", "notPrincipals"],
-        ["requestPrincipals", "notRequestPrincipals", "namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts",
-         "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks", "trustDomains", "notTrustDomains"]);
+        ["principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals", "namespaces", "notNamespaces",
+         "serviceAccounts", "notServiceAccounts", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks",
+         "trustDomains", "notTrustDomains"],
+        []);
 
     public static readonly FieldSet Operation = new(
-        "operation", ["ports", "notPorts", "methods", "notMethods", "paths", "notPaths"], ["hosts", "notHosts"]);
+        "operation", ["hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths"], []);
+
+    public static readonly FieldSet Condition = new("a 'when' condition", ["key", "values", "notValues"], []);
 }

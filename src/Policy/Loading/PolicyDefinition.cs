@@ -1,12 +1,6 @@
-using Mesh.Policy.Matching;
+using Mesh.Policy.Evaluation;
 
 namespace Mesh.Policy.Loading;
-
-internal enum PolicyAction
-{
-    Allow,
-    Deny,
-}
 
 /// <summary>Where a definition came from, so later checks (duplicates) can point at it.</summary>
 internal readonly record struct SourceLocation(string File, int Line, int Column)
@@ -14,40 +8,20 @@ internal readonly record struct SourceLocation(string File, int Line, int Column
     public override string ToString() => $"{File}:{Line}:{Column}";
 }
 
-/// <summary>One validated AuthorizationPolicy, as written; compiling it for evaluation is a separate step.</summary>
+/// <summary>
+/// One validated AuthorizationPolicy. Its rules are already compiled checks (they are immutable values);
+/// the protocol projections and decisions are made by <see cref="PolicyCompiler"/>.
+/// </summary>
 /// <param name="MatchLabels">Null when the policy has no selector (all workloads in scope).</param>
+/// <param name="DryRun">istio.io/dry-run: "true": evaluated and reported, never enforced.</param>
 internal sealed record PolicyDefinition(
     string Namespace,
     string Name,
     PolicyAction Action,
+    bool DryRun,
     IReadOnlyDictionary<string, string>? MatchLabels,
-    IReadOnlyList<RuleDefinition> Rules,
+    IReadOnlyList<CompiledRule> Rules,
     SourceLocation Location)
 {
     public string FullName => $"{Namespace}/{Name}";
-}
-
-/// <param name="From">Null when the rule has no <c>from</c> section (any source).</param>
-/// <param name="To">Null when the rule has no <c>to</c> section (any operation).</param>
-internal sealed record RuleDefinition(IReadOnlyList<SourceDefinition>? From, IReadOnlyList<OperationDefinition>? To)
-{
-    public static readonly RuleDefinition MatchAll = new(null, null);
-}
-
-/// <summary>A <c>from[].source</c>; each null field is unconstrained.</summary>
-internal sealed record SourceDefinition(StringMatcher[]? Principals, StringMatcher[]? NotPrincipals);
-
-/// <summary>A <c>to[].operation</c>; each null field is unconstrained.</summary>
-internal sealed record OperationDefinition(
-    int[]? Ports,
-    int[]? NotPorts,
-    StringMatcher[]? Methods,
-    StringMatcher[]? NotMethods,
-    StringMatcher[]? Paths,
-    StringMatcher[]? NotPaths)
-{
-    public static readonly OperationDefinition Any = new(null, null, null, null, null, null);
-
-    /// <summary>Fields Envoy can only evaluate on an HTTP filter chain.</summary>
-    public bool HasHttpOnlyFields => Methods is not null || NotMethods is not null || Paths is not null || NotPaths is not null;
 }

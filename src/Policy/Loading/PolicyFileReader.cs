@@ -21,6 +21,7 @@ internal static class PolicyFileReader
             return definitions;
         }
 
+        var start = errors.Count;
         foreach (var document in stream.Documents)
         {
             // A trailing '---' or a comment-only document holds nothing to enforce.
@@ -35,6 +36,7 @@ internal static class PolicyFileReader
             }
         }
 
+        errors.SortFrom(start);
         return definitions;
     }
 

@@ -1,4 +1,4 @@
-using Mesh.Policy.Matching;
+using Mesh.Policy.Evaluation;
 using YamlDotNet.RepresentationModel;
 
 namespace Mesh.Policy.Loading;
@@ -6,11 +6,11 @@ namespace Mesh.Policy.Loading;
 /// <summary>Reads an AuthorizationPolicy <c>spec</c>: selector, action and rules.</summary>
 internal static class SpecReader
 {
-    public sealed record Spec(PolicyAction Action, IReadOnlyDictionary<string, string>? MatchLabels, IReadOnlyList<RuleDefinition> Rules);
+    public sealed record Spec(PolicyAction Action, IReadOnlyDictionary<string, string>? MatchLabels, IReadOnlyList<CompiledRule> Rules);
 
     public static readonly Spec AllowNothing = new(PolicyAction.Allow, null, []);
 
-    public static Spec Read(YamlNode node, ErrorSink errors)
+    public static Spec Read(YamlNode node, string policyNamespace, ErrorSink errors)
     {
         // Istio: an empty or absent spec is an ALLOW policy without rules, which allows nothing.
         if (YamlNodes.IsNull(node))
@@ -25,32 +25,48 @@ internal static class SpecReader
         }
 
         var fields = YamlNodes.Fields(map, FieldSet.Spec, errors);
+        foreach (var name in new[] { "targetRef", "targetRefs" })
+        {
+            if (fields.TryGetValue(name, out var target))
+            {
+                errors.At(target.Key, $"'{name}' is not supported: it attaches a policy to a Gateway, Service or ServiceEntry (waypoints), and this agent enforces workload policies only; use 'selector'");
+            }
+        }
+
         var action = fields.TryGetValue("action", out var a) ? ReadAction(a.Value, errors) : PolicyAction.Allow;
+        if (fields.TryGetValue("provider", out var provider) && action is not null)
+        {
+            errors.At(provider.Key, "'provider' is only valid with action CUSTOM; remove it");
+        }
+
         var labels = fields.TryGetValue("selector", out var s) ? ReadSelector(s.Value, errors) : null;
-        var rules = fields.TryGetValue("rules", out var r) ? ReadRules(r.Value, errors) : [];
-        return new Spec(action, labels, rules);
+        var rules = fields.TryGetValue("rules", out var r) ? ReadRules(r.Value, policyNamespace, errors) : [];
+        return new Spec(action ?? PolicyAction.Allow, labels, rules);
     }
 
-    private static PolicyAction ReadAction(YamlNode node, ErrorSink errors)
+    /// <returns>The action, or null after reporting an error (CUSTOM included).</returns>
+    private static PolicyAction? ReadAction(YamlNode node, ErrorSink errors)
     {
         var text = YamlNodes.Text(node, "action", errors);
         switch (text)
         {
             case null:
-                return PolicyAction.Allow;
+                return null;
             case "ALLOW":
                 return PolicyAction.Allow;
             case "DENY":
                 return PolicyAction.Deny;
-            case "AUDIT" or "CUSTOM":
-                errors.At(node, $"action {text} is not supported yet; use ALLOW or DENY");
-                return PolicyAction.Allow;
+            case "AUDIT":
+                return PolicyAction.Audit;
+            case "CUSTOM":
+                errors.At(node, "action CUSTOM (external authorization) is not supported; use ALLOW or DENY, or keep the policy out of this directory");
+                return null;
             default:
                 var upper = text.ToUpperInvariant();
-                errors.At(node, upper is "ALLOW" or "DENY"
+                errors.At(node, upper is "ALLOW" or "DENY" or "AUDIT" or "CUSTOM"
                     ? $"unknown action '{text}'; did you mean '{upper}'? (actions are case-sensitive)"
-                    : $"unknown action '{text}'; expected ALLOW or DENY");
-                return PolicyAction.Allow;
+                    : $"unknown action '{text}'; expected ALLOW, DENY or AUDIT");
+                return null;
         }
     }
 
@@ -87,9 +103,9 @@ internal static class SpecReader
         return labels;
     }
 
-    private static List<RuleDefinition> ReadRules(YamlNode node, ErrorSink errors)
+    private static List<CompiledRule> ReadRules(YamlNode node, string policyNamespace, ErrorSink errors)
     {
-        var rules = new List<RuleDefinition>();
+        var rules = new List<CompiledRule>();
         if (YamlNodes.Sequence(node, "rules", errors) is not { } sequence)
         {
             return rules;
@@ -103,17 +119,20 @@ internal static class SpecReader
             }
 
             var fields = YamlNodes.Fields(map, FieldSet.Rule, errors);
-            var from = fields.TryGetValue("from", out var f) ? ReadEntries(f.Value, "from", "source", FieldSet.From, ReadSource, errors) : null;
-            var to = fields.TryGetValue("to", out var t) ? ReadEntries(t.Value, "to", "operation", FieldSet.To, ReadOperation, errors) : null;
-            rules.Add(new RuleDefinition(from, to));
+            var from = fields.TryGetValue("from", out var f)
+                ? ReadEntries(f.Value, "from", "source", FieldSet.From, (m, e) => SourceReader.Read(m, policyNamespace, e), errors)
+                : null;
+            var to = fields.TryGetValue("to", out var t) ? ReadEntries(t.Value, "to", "operation", FieldSet.To, OperationReader.Read, errors) : null;
+            var when = fields.TryGetValue("when", out var w) ? ConditionReader.Read(w.Value, policyNamespace, errors) : [];
+            rules.Add(new CompiledRule(from, to, new Clause("when", (when ?? []).ToArray())));
         }
 
         return rules;
     }
 
     /// <summary>Reads <c>from: [{source: ...}]</c> or <c>to: [{operation: ...}]</c>.</summary>
-    private static List<T>? ReadEntries<T>(
-        YamlNode node, string field, string inner, FieldSet entryFields, Func<YamlMappingNode, ErrorSink, T> read, ErrorSink errors)
+    private static Clause[]? ReadEntries(
+        YamlNode node, string field, string inner, FieldSet entryFields, Func<YamlMappingNode, ErrorSink, FieldCheck[]?> read, ErrorSink errors)
     {
         if (YamlNodes.Sequence(node, field, errors) is not { } sequence)
         {
@@ -122,11 +141,11 @@ internal static class SpecReader
 
         if (sequence.Children.Count == 0)
         {
-            errors.At(node, $"'{field}' is an empty list, which Istio reads as no constraint; remove the field if that is what you mean");
+            errors.At(node, $"'{field}' is an empty list, which Istio refuses; remove the field to match any {inner}");
             return null;
         }
 
-        var entries = new List<T>();
+        var entries = new List<Clause>();
         foreach (var item in sequence)
         {
             if (YamlNodes.Mapping(item, $"{field}[]", errors) is not { } map)
@@ -141,36 +160,12 @@ internal static class SpecReader
                 continue;
             }
 
-            if (YamlNodes.Mapping(body.Value, inner, errors) is { } bodyMap)
+            if (YamlNodes.Mapping(body.Value, inner, errors) is { } bodyMap && read(bodyMap, errors) is { } checks)
             {
-                entries.Add(read(bodyMap, errors));
+                entries.Add(new Clause($"{field}[{entries.Count}].{inner}", checks));
             }
         }
 
-        return entries;
+        return entries.ToArray();
     }
-
-    private static SourceDefinition ReadSource(YamlMappingNode map, ErrorSink errors)
-    {
-        var fields = YamlNodes.Fields(map, FieldSet.Source, errors);
-        return new SourceDefinition(
-            Strings(fields, "principals", ValueListReader.Kind.Pattern, errors),
-            Strings(fields, "notPrincipals", ValueListReader.Kind.Pattern, errors));
-    }
-
-    private static OperationDefinition ReadOperation(YamlMappingNode map, ErrorSink errors)
-    {
-        var fields = YamlNodes.Fields(map, FieldSet.Operation, errors);
-        return new OperationDefinition(
-            fields.TryGetValue("ports", out var p) ? ValueListReader.Ports(p.Value, "ports", errors) : null,
-            fields.TryGetValue("notPorts", out var np) ? ValueListReader.Ports(np.Value, "notPorts", errors) : null,
-            Strings(fields, "methods", ValueListReader.Kind.Method, errors),
-            Strings(fields, "notMethods", ValueListReader.Kind.Method, errors),
-            Strings(fields, "paths", ValueListReader.Kind.Path, errors),
-            Strings(fields, "notPaths", ValueListReader.Kind.Path, errors));
-    }
-
-    private static StringMatcher[]? Strings(
-        Dictionary<string, (YamlNode Key, YamlNode Value)> fields, string field, ValueListReader.Kind kind, ErrorSink errors) =>
-        fields.TryGetValue(field, out var node) ? ValueListReader.Strings(node.Value, field, kind, errors) : null;
 }

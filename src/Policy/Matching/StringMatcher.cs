@@ -8,27 +8,34 @@ internal enum StringMatchKind
     Presence,
 }
 
-/// <summary>One Istio string pattern, already parsed: <c>abc</c>, <c>abc*</c>, <c>*abc</c> or <c>*</c>.</summary>
-internal readonly record struct StringMatcher(StringMatchKind Kind, string Value)
+/// <summary>
+/// One Istio string pattern, already parsed: <c>abc</c>, <c>abc*</c>, <c>*abc</c> or <c>*</c>.
+/// <see cref="IgnoreCase"/> is for hosts: Istio compiles host patterns with Envoy's ignore_case.
+/// </summary>
+internal readonly record struct StringMatcher(StringMatchKind Kind, string Value, bool IgnoreCase = false)
 {
     public static StringMatcher Exact(string value) => new(StringMatchKind.Exact, value);
+
+    private StringComparison Comparison => IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
     /// <summary>
     /// A missing value never matches, not even presence: Istio compiles a positive constraint on an
     /// absent attribute to "no match" (ztunnel rbac.rs string_match: presence requires a non-empty value).
     /// </summary>
-    public bool Matches(string? value)
+    public bool Matches(string? value) => value is not null && Matches(value.AsSpan());
+
+    public bool Matches(ReadOnlySpan<char> value)
     {
-        if (string.IsNullOrEmpty(value))
+        if (value.IsEmpty)
         {
             return false;
         }
 
         return Kind switch
         {
-            StringMatchKind.Exact => string.Equals(value, Value, StringComparison.Ordinal),
-            StringMatchKind.Prefix => value.StartsWith(Value, StringComparison.Ordinal),
-            StringMatchKind.Suffix => value.EndsWith(Value, StringComparison.Ordinal),
+            StringMatchKind.Exact => value.Equals(Value, Comparison),
+            StringMatchKind.Prefix => value.StartsWith(Value, Comparison),
+            StringMatchKind.Suffix => value.EndsWith(Value, Comparison),
             _ => true,
         };
     }

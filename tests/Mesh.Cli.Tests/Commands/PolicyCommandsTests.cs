@@ -115,7 +115,8 @@ public sealed class PolicyCommandsTests
     {
         // scenario, request JSON
         { "not JSON", "GET /api/items" },
-        { "unknown attribute", """{"destination.port": 8080, "namespace": "demo", "source.ip": "10.0.0.1"}""" },
+        { "unknown attribute", """{"destination.port": 8080, "namespace": "demo", "source.port": "1234"}""" },
+        { "bad IP address", """{"destination.port": 8080, "namespace": "demo", "source.ip": "10.0.0.300"}""" },
         { "no namespace", """{"destination.port": 8080}""" },
         { "unknown protocol", """{"destination.port": 8080, "namespace": "demo", "protocol": "udp"}""" },
     };
@@ -143,5 +144,41 @@ public sealed class PolicyCommandsTests
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Empty(result.StdOut);
         Assert.StartsWith("mesh: policies are invalid", Assert.Single(result.StdErrLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eval_uses_istio_attributes_and_reports_dry_run_matches()
+    {
+        using var dir = new TempDir();
+        dir.Write("p.yaml", """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: office-only, namespace: demo}
+            spec:
+              rules:
+              - from: [{source: {ipBlocks: [10.1.0.0/16]}}]
+                when: [{key: "request.headers[x-team]", values: [ops]}]
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata:
+              name: observe
+              namespace: demo
+              annotations: {istio.io/dry-run: "true"}
+            spec:
+              action: DENY
+              rules:
+              - to: [{operation: {paths: ["/admin*"]}}]
+            """);
+        const string Json = """{"namespace": "demo", "destination.port": 8080, "source.ip": "10.1.2.3", "request.method": "GET", "request.path": "/admin", "request.headers": {"X-Team": "ops"}}""";
+
+        var result = await MeshProcess.RunAsync(["policy", "eval", "--policies", dir.Path, "--request", "-"], stdin: Json);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var output = JsonDocument.Parse(result.StdOut);
+        Assert.Equal("demo/office-only", output.RootElement.GetProperty("policy").GetString());
+        var dryRun = Assert.Single(output.RootElement.GetProperty("dry_run_matches").EnumerateArray());
+        Assert.Equal("demo/observe", dryRun.GetProperty("policy").GetString());
+        Assert.Equal("DENY", dryRun.GetProperty("action").GetString());
     }
 }

@@ -10,7 +10,9 @@ internal sealed record ConformanceCase(
     IReadOnlyList<YamlNode> Policies,
     YamlMappingNode? Workload,
     YamlMappingNode Request,
-    string Expect)
+    string Expect,
+    string? HttpStatus,
+    string? ExpectReason)
 {
     public override string ToString() => $"{Suite} / {Name}";
 }
@@ -68,7 +70,9 @@ internal static class ConformanceCaseReader
                 Policies(c) ?? policies ?? [],
                 Map(c, "workload") ?? workload,
                 Map(c, "request")!,
-                Str(c, "expect")!));
+                Str(c, "expect")!,
+                Str(c, "http_status"),
+                Str(c, "expect_reason")));
         }
     }
 

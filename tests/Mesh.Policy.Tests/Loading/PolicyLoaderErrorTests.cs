@@ -20,15 +20,15 @@ public sealed class PolicyLoaderErrorTests
     public static TheoryData<Case> Cases => new()
     {
         new("bad YAML syntax", Head + "spec:\n  rules: [\n", 8, 1, "YAML syntax error"),
-        new("unsupported field when", Head + "spec:\n  rules:\n  - when:\n    - key: a\n", 8, 5, "field 'when' is not supported yet"),
-        new("unsupported field namespaces", Head + "spec:\n  rules:\n  - from:\n    - source:\n        namespaces: [a]\n", 10, 9, "field 'namespaces' is not supported yet"),
-        new("unsupported field hosts", Head + "spec:\n  rules:\n  - to:\n    - operation:\n        hosts: [a]\n", 10, 9, "field 'hosts' is not supported yet"),
-        new("unsupported field ipBlocks", Head + "spec:\n  rules:\n  - from:\n    - source:\n        ipBlocks: [1.2.3.4]\n", 10, 9, "field 'ipBlocks' is not supported yet"),
+        new("unknown when key", Head + "spec:\n  rules:\n  - when:\n    - key: a\n      values: [x]\n", 9, 12, "unknown condition key 'a'"),
+        new("when without values", Head + "spec:\n  rules:\n  - when:\n    - key: source.ip\n", 9, 7, "needs 'values' or 'notValues'"),
+        new("serviceAccounts with principals", Head + "spec:\n  rules:\n  - from:\n    - source:\n        serviceAccounts: [a/b]\n        principals: [x]\n", 11, 9, "cannot be combined with serviceAccounts"),
+        new("targetRefs", Head + "spec:\n  targetRefs:\n  - kind: Gateway\n", 7, 3, "'targetRefs' is not supported"),
+        new("bad CIDR", Head + "spec:\n  rules:\n  - from:\n    - source:\n        ipBlocks: [10.0.0.0/33]\n", 10, 20, "prefix length must be a number from 0 to 32"),
         new("unknown field with suggestion", Head + "spec:\n  rules:\n  - from:\n    - source:\n        principal: [a]\n", 10, 9, "unknown field 'principal' in source; did you mean 'principals'?"),
         new("unknown field", Head + "spec:\n  foo: 1\n", 7, 3, "unknown field 'foo' in spec"),
         new("unknown top-level field", Head + "extra: 1\n", 6, 1, "unknown field 'extra'"),
-        new("action AUDIT", Head + "spec:\n  action: AUDIT\n", 7, 11, "action AUDIT is not supported yet"),
-        new("action CUSTOM", Head + "spec:\n  action: CUSTOM\n", 7, 11, "action CUSTOM is not supported yet"),
+        new("action CUSTOM", Head + "spec:\n  action: CUSTOM\n", 7, 11, "action CUSTOM (external authorization) is not supported"),
         new("action lower case", Head + "spec:\n  action: deny\n", 7, 11, "did you mean 'DENY'?"),
         new("other kind", "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: x\n", 2, 7, "kind PeerAuthentication is not supported yet"),
         new("bad apiVersion", "apiVersion: v1\nkind: AuthorizationPolicy\nmetadata:\n  name: p\n  namespace: demo\n", 1, 13, "apiVersion 'v1' is not supported"),
@@ -39,11 +39,11 @@ public sealed class PolicyLoaderErrorTests
         new("empty string in list", Head + "spec:\n  rules:\n  - from:\n    - source:\n        principals: [\"\"]\n", 10, 22, "empty value in 'principals'"),
         new("empty list", Head + "spec:\n  rules:\n  - from:\n    - source:\n        principals: []\n", 10, 21, "'principals' is an empty list"),
         new("wildcard in the middle", Head + "spec:\n  rules:\n  - to:\n    - operation:\n        paths: [\"/a*b\"]\n", 10, 17, "'*' is only allowed"),
-        new("path template", Head + "spec:\n  rules:\n  - to:\n    - operation:\n        paths: [\"/a/{*}\"]\n", 10, 17, "path templates"),
-        new("wildcard method", Head + "spec:\n  rules:\n  - to:\n    - operation:\n        methods: [\"G*\"]\n", 10, 19, "wildcards in methods are not supported yet"),
+        new("path template after {**}", Head + "spec:\n  rules:\n  - to:\n    - operation:\n        paths: [\"/a/{**}/{*}\"]\n", 10, 17, "{**} must be the last operator"),
+        new("wildcard in a template literal", Head + "spec:\n  rules:\n  - to:\n    - operation:\n        paths: [\"/a*/{*}\"]\n", 10, 17, "'*' is not a wildcard inside templates"),
         new("source missing", Head + "spec:\n  rules:\n  - from:\n    - {}\n", 9, 7, "each 'from' entry needs 'source'"),
         new("null field", Head + "spec:\n  selector:\n", 7, 12, "field 'selector' has no value"),
-        new("dry-run annotation", "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: p\n  namespace: demo\n  annotations:\n    istio.io/dry-run: \"true\"\n", 7, 5, "annotation 'istio.io/dry-run' is not supported yet"),
+        new("dry-run annotation not a boolean", "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: p\n  namespace: demo\n  annotations:\n    istio.io/dry-run: \"yes\"\n", 7, 23, "must be \"true\" or \"false\""),
         new("rules not a list", Head + "spec:\n  rules: {}\n", 7, 10, "field 'rules' must be a list"),
     };
 
@@ -65,12 +65,12 @@ public sealed class PolicyLoaderErrorTests
     [Fact]
     public void Reports_every_error_in_a_document()
     {
-        var yaml = Head + "spec:\n  action: AUDIT\n  rules:\n  - when: []\n    to:\n    - operation:\n        ports: [\"x\", \"0\"]\n";
+        var yaml = Head + "spec:\n  action: CUSTOM\n  rules:\n  - when: []\n    to:\n    - operation:\n        ports: [\"x\", \"0\"]\n";
 
         var errors = PolicyLoader.LoadYaml(yaml, "f.yaml").Errors;
 
         Assert.Equal(
-            ["f.yaml:7:11", "f.yaml:9:5", "f.yaml:12:17", "f.yaml:12:22"],
+            ["f.yaml:7:11", "f.yaml:9:11", "f.yaml:12:17", "f.yaml:12:22"],
             errors.Select(e => $"{e.File}:{e.Line}:{e.Column}"));
     }
 }

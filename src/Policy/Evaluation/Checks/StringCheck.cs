@@ -1,0 +1,29 @@
+using Mesh.Policy.Matching;
+
+namespace Mesh.Policy.Evaluation;
+
+/// <summary>principals, namespaces, trustDomains, requestPrincipals, methods, paths, hosts and the matching conditions.</summary>
+internal sealed class StringCheck(string field, StringAttribute attribute, ValuePattern[] patterns, bool negated, bool httpOnly)
+    : FieldCheck(field, patterns.Select(p => p.Text).ToArray(), negated, httpOnly)
+{
+    protected override bool AnyMatches(in RequestView request)
+    {
+        if (!request.TryGet(attribute, out var value))
+        {
+            return false;
+        }
+
+        foreach (var pattern in patterns)
+        {
+            if (pattern.Matches(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    protected override string Describe(in RequestView request) =>
+        request.TryGet(attribute, out var value) ? $"'{value}'" : $"no {Names.Of(attribute)}";
+}
