@@ -105,7 +105,7 @@ public sealed class IstioConformanceTests(ITestOutputHelper output)
             return ($"request needs '{unmodelled}'", null);
         }
 
-        var loaded = PolicyLoader.LoadYaml(ToYaml(c.Policies), c.ToString());
+        var loaded = PolicyLoader.LoadYaml(JwtFixtures.Substitute(ToYaml(c.Policies)), c.ToString());
         if (!loaded.Ok)
         {
             return loaded.Errors.All(e => e.Message.Contains("not supported yet", StringComparison.Ordinal))
