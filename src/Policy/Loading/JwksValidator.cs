@@ -94,9 +94,9 @@ internal static class JwksValidator
             rsa.ImportParameters(new RSAParameters { Modulus = n, Exponent = e });
             return null;
         }
-        catch (CryptographicException ex)
+        catch (CryptographicException)
         {
-            return $"RSA key cannot be imported: {ex.Message}";
+            return "RSA key cannot be imported; check that \"n\" and \"e\" were copied whole";
         }
     }
 
@@ -127,9 +127,10 @@ internal static class JwksValidator
             using var ec = ECDsa.Create(new ECParameters { Curve = curve.Value, Q = new ECPoint { X = x, Y = y } });
             return null;
         }
-        catch (CryptographicException ex)
+        catch (CryptographicException)
         {
-            return $"EC key cannot be imported: {ex.Message}";
+            // OpenSSL's reason (e.g. "point is not on curve") differs across versions; say what to check instead.
+            return $"EC key is not a valid {Text(key, "crv")} public key (\"x\"/\"y\" is not a point on the curve); check that the key was copied whole";
         }
     }
 
