@@ -150,7 +150,7 @@ public sealed partial class AgentHost : IAsyncDisposable
         var logger = loggers.CreateLogger<AgentHost>();
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
 
-        var policies = PolicyStore.Open(options.PoliciesDir, new PolicyLoaderOptions { RootNamespace = options.RootNamespace }, loggers.CreateLogger<PolicyStore>());
+        var policies = PolicyStore.Open(options.PoliciesDir, new PolicyLoaderOptions { RootNamespace = options.RootNamespace, DefaultMtlsMode = options.DefaultMtlsMode }, loggers.CreateLogger<PolicyStore>());
         var decisionLog = new JsonLinesDecisionLog(options.DecisionLogPath);
         var pool = new PeerConnectionPool(credentials, metrics, time, options.StreamOpenTimeout, loggers.CreateLogger<PeerConnectionPool>());
         var inboundTls = new InboundTls(credentials, bySni, identities.FirstOrDefault() ?? SpiffeId.ForWorkload(options.TrustDomain, "none", "none"), metrics, time, loggers.CreateLogger<InboundTls>());

@@ -9,6 +9,7 @@ internal sealed partial class AgentConfigFile
     public CaSection? Ca { get; private init; }
     public string? Policies { get; private init; }
     public string? RootNamespace { get; private init; }
+    public string? DefaultMtlsMode { get; private init; }
     public string? DecisionLog { get; private init; }
     public string? Registry { get; private init; }
     public ListenSection? Inbound { get; private init; }
@@ -26,6 +27,7 @@ internal sealed partial class AgentConfigFile
             Ca = map.Map("ca") is { } ca ? CaSection.Read(ca) : null,
             Policies = map.String("policies"),
             RootNamespace = map.String("rootNamespace"),
+            DefaultMtlsMode = map.String("defaultMtlsMode"),
             DecisionLog = map.String("decisionLog"),
             Registry = map.String("registry"),
             Inbound = map.Map("inbound") is { } inbound ? ListenSection.Read(inbound) : null,

@@ -77,6 +77,18 @@ public static class AgentConfigLoader
             errors.Add("decisionLog: required (the file the authorization decision log is appended to)");
         }
 
+        var defaultMtls = file.DefaultMtlsMode switch
+        {
+            null or "PERMISSIVE" => Mesh.Policy.MtlsMode.Permissive,
+            "STRICT" => Mesh.Policy.MtlsMode.Strict,
+            _ => Invalid($"defaultMtlsMode: '{file.DefaultMtlsMode}' must be PERMISSIVE (Istio's default) or STRICT (mTLS wherever no PeerAuthentication says otherwise)"),
+        };
+        Mesh.Policy.MtlsMode Invalid(string error)
+        {
+            errors.Add(error);
+            return Mesh.Policy.MtlsMode.Permissive;
+        }
+
         if (errors.Count > 0)
         {
             throw new ConfigException($"{path}: invalid agent config:\n  " + string.Join("\n  ", errors));
@@ -89,6 +101,7 @@ public static class AgentConfigLoader
             Ca = ca!,
             PoliciesDir = ConfigFiles.Resolve(path, file.Policies!),
             RootNamespace = file.RootNamespace ?? "istio-system",
+            DefaultMtlsMode = defaultMtls,
             DecisionLogPath = ConfigFiles.Resolve(path, file.DecisionLog!),
             Registry = registry,
             InboundListen = inbound!,

@@ -11,6 +11,9 @@ public sealed record AgentOptions
     public required CaEndpointOptions Ca { get; init; }
     public required string PoliciesDir { get; init; }
     public string RootNamespace { get; init; } = "istio-system";
+
+    /// <summary>The mTLS mode where no PeerAuthentication sets one: Istio's PERMISSIVE, or STRICT for a closed mesh.</summary>
+    public Mesh.Policy.MtlsMode DefaultMtlsMode { get; init; } = Mesh.Policy.MtlsMode.Permissive;
     public required string DecisionLogPath { get; init; }
     public required ServiceRegistry Registry { get; init; }
     public required IPEndPoint InboundListen { get; init; }

@@ -18,7 +18,7 @@ public sealed partial class PolicyStore : IDisposable
     private readonly Timer _reloadTimer;
     // Serializes reloads (watcher timer and explicit calls); readers never take it.
     private readonly Lock _reloadLock = new();
-    private PolicySet _current;
+    private Snapshot _current;
     private int _generation;
     private int _rejected;
     private IReadOnlyList<string> _lastErrors = [];
@@ -26,7 +26,7 @@ public sealed partial class PolicyStore : IDisposable
     /// <summary>Raised after a reload installed a new snapshot (on the reload thread); open connections are re-checked.</summary>
     public event Action<PolicySet>? Changed;
 
-    private PolicyStore(string dir, PolicyLoaderOptions options, PolicySet initial, ILogger logger, bool watch)
+    private PolicyStore(string dir, PolicyLoaderOptions options, Snapshot initial, ILogger logger, bool watch)
     {
         _dir = dir;
         _options = options;
@@ -52,11 +52,21 @@ public sealed partial class PolicyStore : IDisposable
         {
             throw new Config.ConfigException($"policies in {dir} are invalid:\n  " + string.Join("\n  ", result.Errors));
         }
-        LogLoaded(logger, result.Policies!.Count, dir);
-        return new PolicyStore(dir, options, result.Policies!, logger, watch);
+        var snapshot = Snapshot.Of(result);
+        LogLoaded(logger, snapshot.Policies.Count, snapshot.PeerAuthentications.Count, snapshot.RequestAuthentications.Count, dir);
+        return new PolicyStore(dir, options, snapshot, logger, watch);
     }
 
-    public PolicySet Current => Volatile.Read(ref _current);
+    public PolicySet Current => Volatile.Read(ref _current).Policies;
+
+    /// <summary>
+    /// The PeerAuthentications of the same snapshot as <see cref="Current"/>: which mTLS mode applies to a local
+    /// workload port. Inbound accepts only mTLS today; plaintext under PERMISSIVE (issue #6) will consult this.
+    /// </summary>
+    public PeerAuthenticationSet PeerAuthentications => Volatile.Read(ref _current).PeerAuthentications;
+
+    /// <summary>The RequestAuthentications of the same snapshot; enforced once the HTTP data plane verifies JWTs.</summary>
+    public RequestAuthenticationSet RequestAuthentications => Volatile.Read(ref _current).RequestAuthentications;
 
     /// <summary>Counts successful reloads; tests and operators use it to see that a change took effect.</summary>
     public int Generation => Volatile.Read(ref _generation);
@@ -86,11 +96,12 @@ public sealed partial class PolicyStore : IDisposable
                 LogReloadRejected(_logger, _dir, result.Errors.Count, string.Join("; ", result.Errors));
                 return false;
             }
-            Volatile.Write(ref _current, result.Policies!);
+            var snapshot = Snapshot.Of(result);
+            Volatile.Write(ref _current, snapshot);
             Volatile.Write(ref _lastErrors, []);
             Interlocked.Increment(ref _generation);
-            LogLoaded(_logger, result.Policies!.Count, _dir);
-            Changed?.Invoke(result.Policies!);
+            LogLoaded(_logger, snapshot.Policies.Count, snapshot.PeerAuthentications.Count, snapshot.RequestAuthentications.Count, _dir);
+            Changed?.Invoke(snapshot.Policies);
             return true;
         }
     }
@@ -101,8 +112,14 @@ public sealed partial class PolicyStore : IDisposable
         _reloadTimer.Dispose();
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Loaded {Count} authorization policies from {Dir}")]
-    private static partial void LogLoaded(ILogger logger, int count, string dir);
+    /// <summary>All kinds from one load, swapped as one reference so readers never mix two loads.</summary>
+    private sealed record Snapshot(PolicySet Policies, PeerAuthenticationSet PeerAuthentications, RequestAuthenticationSet RequestAuthentications)
+    {
+        public static Snapshot Of(PolicyLoadResult ok) => new(ok.Policies!, ok.PeerAuthentications!, ok.RequestAuthentications!);
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Loaded {Count} authorization policies, {PeerCount} PeerAuthentications and {RequestCount} RequestAuthentications from {Dir}")]
+    private static partial void LogLoaded(ILogger logger, int count, int peerCount, int requestCount, string dir);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Policy error: {Error}")]
     private static partial void LogReloadError(ILogger logger, PolicyError error);

@@ -25,7 +25,10 @@ internal static class PolicyCommands
                 Console.Error.WriteLine($"mesh: {result.Errors.Count} error(s) in policies");
                 return CliErrors.Failure;
             }
-            Console.Out.WriteLine($"ok: {result.Policies!.Count} policies");
+            var (peer, request) = (result.PeerAuthentications!.Count, result.RequestAuthentications!.Count);
+            Console.Out.WriteLine(peer + request == 0
+                ? $"ok: {result.Policies!.Count} policies"
+                : $"ok: {result.Policies!.Count} policies, {peer} PeerAuthentications, {request} RequestAuthentications");
             return 0;
         });
 
@@ -70,7 +73,7 @@ internal static class PolicyCommands
             return decision.Allowed ? 0 : DenyExitCode;
         });
 
-        return new Command("policy", "Work with AuthorizationPolicy files") { lint, eval };
+        return new Command("policy", "Work with AuthorizationPolicy, PeerAuthentication and RequestAuthentication files") { lint, eval };
     }
 
     private static JsonArray Matches(IReadOnlyList<PolicyMatch> matches)

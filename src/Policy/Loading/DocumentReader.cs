@@ -2,15 +2,19 @@ using YamlDotNet.RepresentationModel;
 
 namespace Mesh.Policy.Loading;
 
-/// <summary>Reads one YAML document into an AuthorizationPolicy definition, or reports why it cannot.</summary>
+/// <summary>Reads one YAML document into a policy definition by its kind, or reports why it cannot.</summary>
 internal static class DocumentReader
 {
     private const string Kind = "AuthorizationPolicy";
     private const string DryRunAnnotation = "istio.io/dry-run";
+    private static readonly string[] Kinds = [Kind, PeerAuthenticationReader.Kind, RequestAuthenticationReader.Kind];
     private static readonly string[] ApiVersions = ["security.istio.io/v1", "security.istio.io/v1beta1"];
 
-    /// <returns>The definition, or null when the document had errors (all of them reported).</returns>
-    public static PolicyDefinition? Read(YamlNode root, ErrorSink errors)
+    /// <returns>
+    /// The AuthorizationPolicy, or null when the document had errors (all of them reported) or is of another
+    /// kind: PeerAuthentication and RequestAuthentication go to <paramref name="authn"/>.
+    /// </returns>
+    public static PolicyDefinition? Read(YamlNode root, ErrorSink errors, AuthnDefinitions authn)
     {
         if (root is not YamlMappingNode map)
         {
@@ -19,7 +23,8 @@ internal static class DocumentReader
         }
 
         var before = errors.Count;
-        if (!IsAuthorizationPolicy(map, errors))
+        var kind = ReadKind(map, errors);
+        if (kind is null)
         {
             return null;
         }
@@ -28,6 +33,27 @@ internal static class DocumentReader
         var (name, ns, dryRun) = fields.TryGetValue("metadata", out var metadata)
             ? ReadMetadata(metadata.Value, errors)
             : Missing(map, "metadata", errors);
+        var header = name is null || ns is null ? null : new DocumentHeader(ns, name, errors.Locate(metadata.Value));
+        switch (kind)
+        {
+            case PeerAuthenticationReader.Kind:
+                var peer = PeerAuthenticationReader.Read(fields.GetValueOrDefault("spec").Value, header, errors);
+                if (peer is not null && errors.Count == before)
+                {
+                    authn.Peer.Add(peer);
+                }
+
+                return null;
+            case RequestAuthenticationReader.Kind:
+                var request = RequestAuthenticationReader.Read(fields.GetValueOrDefault("spec").Value, header, errors);
+                if (request is not null && errors.Count == before)
+                {
+                    authn.Request.Add(request);
+                }
+
+                return null;
+        }
+
         var spec = fields.TryGetValue("spec", out var specNode) ? SpecReader.Read(specNode.Value, ns ?? "", errors) : SpecReader.AllowNothing;
 
         if (errors.Count > before || name is null || ns is null)
@@ -38,42 +64,43 @@ internal static class DocumentReader
         return new PolicyDefinition(ns, name, spec.Action, dryRun, spec.MatchLabels, spec.Rules, errors.Locate(metadata.Value));
     }
 
-    /// <summary>Checks kind and apiVersion first: the fields of other kinds mean nothing to this reader.</summary>
-    private static bool IsAuthorizationPolicy(YamlMappingNode map, ErrorSink errors)
+    /// <summary>Checks kind and apiVersion first: the fields of other kinds mean nothing to these readers.</summary>
+    /// <returns>The supported kind, or null (reported).</returns>
+    private static string? ReadKind(YamlMappingNode map, ErrorSink errors)
     {
         var kindNode = Child(map, "kind");
         var kind = kindNode is null ? null : YamlNodes.Text(kindNode, "kind", errors);
         if (kindNode is null)
         {
             errors.At(map, $"missing 'kind'; expected 'kind: {Kind}'");
-            return false;
+            return null;
         }
 
         if (kind is null)
         {
-            return false;
+            return null;
         }
 
-        if (kind != Kind)
+        if (!Kinds.Contains(kind))
         {
-            errors.At(kindNode, $"kind {kind} is not supported yet; only {Kind} is");
-            return false;
+            errors.At(kindNode, $"kind {kind} is not supported yet; supported kinds: {string.Join(", ", Kinds)}");
+            return null;
         }
 
         var versionNode = Child(map, "apiVersion");
         if (versionNode is null)
         {
             errors.At(map, $"missing 'apiVersion'; expected 'apiVersion: {ApiVersions[0]}'");
-            return false;
+            return null;
         }
 
         var version = YamlNodes.Text(versionNode, "apiVersion", errors);
         if (version is not null && !ApiVersions.Contains(version))
         {
-            errors.At(versionNode, $"apiVersion '{version}' is not supported for {Kind}; use {ApiVersions[0]} or {ApiVersions[1]}");
+            errors.At(versionNode, $"apiVersion '{version}' is not supported for {kind}; use {ApiVersions[0]} or {ApiVersions[1]}");
         }
 
-        return version is not null;
+        return version is null ? null : kind;
     }
 
     private static (string? Name, string? Namespace, bool DryRun) ReadMetadata(YamlNode node, ErrorSink errors)

@@ -6,7 +6,7 @@ namespace Mesh.Policy.Loading;
 /// <summary>Reads every document of one YAML text (multi-document <c>---</c> allowed).</summary>
 internal static class PolicyFileReader
 {
-    public static List<PolicyDefinition> Read(string yaml, ErrorSink errors)
+    public static List<PolicyDefinition> Read(string yaml, ErrorSink errors, AuthnDefinitions authn)
     {
         var definitions = new List<PolicyDefinition>();
         var stream = new YamlStream();
@@ -30,7 +30,7 @@ internal static class PolicyFileReader
                 continue;
             }
 
-            if (DocumentReader.Read(document.RootNode, errors) is { } definition)
+            if (DocumentReader.Read(document.RootNode, errors, authn) is { } definition)
             {
                 definitions.Add(definition);
             }

@@ -28,12 +28,13 @@ public static class PolicyLoader
             .Order(StringComparer.Ordinal)
             .ToList();
         var definitions = new List<PolicyDefinition>();
+        var authn = new AuthnDefinitions();
         foreach (var file in files)
         {
             var sink = new ErrorSink(file, errors);
             try
             {
-                definitions.AddRange(PolicyFileReader.Read(File.ReadAllText(file), sink));
+                definitions.AddRange(PolicyFileReader.Read(File.ReadAllText(file), sink, authn));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -41,7 +42,7 @@ public static class PolicyLoader
             }
         }
 
-        return Build(definitions, errors, options);
+        return Build(definitions, authn, errors, options);
     }
 
     public static PolicyLoadResult LoadYaml(string yaml, string fileName, PolicyLoaderOptions? options = null)
@@ -49,20 +50,28 @@ public static class PolicyLoader
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(fileName);
         var errors = new List<PolicyError>();
-        var definitions = PolicyFileReader.Read(yaml, new ErrorSink(fileName, errors));
-        return Build(definitions, errors, options);
+        var authn = new AuthnDefinitions();
+        var definitions = PolicyFileReader.Read(yaml, new ErrorSink(fileName, errors), authn);
+        return Build(definitions, authn, errors, options);
     }
 
-    private static PolicyLoadResult Build(List<PolicyDefinition> definitions, List<PolicyError> errors, PolicyLoaderOptions? options)
+    private static PolicyLoadResult Build(
+        List<PolicyDefinition> definitions, AuthnDefinitions authn, List<PolicyError> errors, PolicyLoaderOptions? options)
     {
+        options ??= new PolicyLoaderOptions();
         ReportDuplicates(definitions, errors);
+        AuthnChecks.Report(authn, options.RootNamespace, errors);
         if (errors.Count > 0)
         {
             return new PolicyLoadResult(null, errors);
         }
 
-        var rootNamespace = (options ?? new PolicyLoaderOptions()).RootNamespace;
-        return new PolicyLoadResult(new PolicySet(definitions.Select(PolicyCompiler.Compile), rootNamespace), errors);
+        var rootNamespace = options.RootNamespace;
+        return new PolicyLoadResult(new PolicySet(definitions.Select(PolicyCompiler.Compile), rootNamespace), errors)
+        {
+            PeerAuthentications = new PeerAuthenticationSet(authn.Peer, rootNamespace, options.DefaultMtlsMode),
+            RequestAuthentications = new RequestAuthenticationSet(authn.Request, rootNamespace),
+        };
     }
 
     /// <summary>Kubernetes would keep only one of two same-named objects; which one would depend on apply order.</summary>

@@ -1,3 +1,4 @@
+using Mesh.Policy;
 using System.Net;
 using Mesh.Agent.Config;
 using Mesh.Identity;
@@ -136,6 +137,27 @@ public sealed class AgentConfigLoaderTests : IDisposable
         Assert.Empty(options.Registry.Services);
         Assert.Empty(options.Outbound);
         Assert.Equal("mesh-root", options.RootNamespace);
+    }
+
+    [Theory]
+    [InlineData(null, MtlsMode.Permissive)]
+    [InlineData("PERMISSIVE", MtlsMode.Permissive)]
+    [InlineData("STRICT", MtlsMode.Strict)]
+    public void Default_mtls_mode_is_permissive_unless_configured_strict(string? written, MtlsMode expected)
+    {
+        var config = written is null ? ValidConfig : ValidConfig + $"defaultMtlsMode: {written}\n";
+
+        Assert.Equal(expected, AgentConfigLoader.Load(WriteConfig(config)).DefaultMtlsMode);
+    }
+
+    [Theory]
+    [InlineData("DISABLE")]
+    [InlineData("strict")]
+    public void Default_mtls_mode_other_than_permissive_or_strict_is_an_error(string written)
+    {
+        var e = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(WriteConfig(ValidConfig + $"defaultMtlsMode: {written}\n")));
+
+        Assert.Contains($"defaultMtlsMode: '{written}' must be PERMISSIVE (Istio's default) or STRICT", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

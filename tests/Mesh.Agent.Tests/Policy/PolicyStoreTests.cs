@@ -116,6 +116,57 @@ public sealed class PolicyStoreTests : IDisposable
         Assert.Equal("demo/deny-admin-api", store.Current.Evaluate(FrontendGet("/api/admin/keys")).Policy);
     }
 
+    private const string NamespaceStrict = """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata:
+          name: default
+          namespace: demo
+        spec:
+          mtls:
+            mode: STRICT
+
+        """;
+
+    private static readonly Dictionary<string, string> Backend = new() { ["app"] = "backend" };
+
+    [Fact]
+    public void Exposes_the_peer_authentications_of_the_current_snapshot_and_swaps_them_on_reload()
+    {
+        _dir.Write("peer.yaml", NamespaceStrict);
+        using var store = Open();
+
+        Assert.Equal(new MtlsDecision(MtlsMode.Strict, "demo/default"), store.PeerAuthentications.ModeFor("demo", Backend, 8080));
+        Assert.Equal(new MtlsDecision(MtlsMode.Permissive, null), store.PeerAuthentications.ModeFor("other", Backend, 8080));
+        Assert.Empty(store.RequestAuthentications.RulesFor("demo", Backend));
+
+        _dir.Write("peer.yaml", NamespaceStrict.Replace("STRICT", "PERMISSIVE", StringComparison.Ordinal));
+        Assert.True(store.Reload());
+
+        Assert.Equal(new MtlsDecision(MtlsMode.Permissive, "demo/default"), store.PeerAuthentications.ModeFor("demo", Backend, 8080));
+    }
+
+    [Fact]
+    public void A_broken_peer_authentication_rejects_the_reload_and_keeps_the_last_good_modes()
+    {
+        _dir.Write("peer.yaml", NamespaceStrict);
+        using var store = Open();
+        var broken = _dir.Write("peer.yaml", NamespaceStrict.Replace("STRICT", "STRICTER", StringComparison.Ordinal));
+
+        Assert.False(store.Reload());
+
+        Assert.Equal(MtlsMode.Strict, store.PeerAuthentications.ModeFor("demo", Backend, 8080).Mode);
+        Assert.True(_logs.Contains($"{broken}:8:11: unknown mTLS mode 'STRICTER'"), string.Join('\n', _logs.Lines));
+    }
+
+    [Fact]
+    public void The_default_mode_comes_from_the_loader_options()
+    {
+        using var store = PolicyStore.Open(_dir.Path, new PolicyLoaderOptions { DefaultMtlsMode = MtlsMode.Strict }, _loggers.CreateLogger<PolicyStoreTests>(), watch: false);
+
+        Assert.Equal(new MtlsDecision(MtlsMode.Strict, null), store.PeerAuthentications.ModeFor("demo", Backend, 8080));
+    }
+
     [Fact]
     public void Open_on_a_directory_with_an_invalid_policy_throws_naming_file_line_and_column()
     {

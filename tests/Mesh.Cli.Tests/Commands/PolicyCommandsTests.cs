@@ -59,6 +59,48 @@ public sealed class PolicyCommandsTests
         Assert.Contains(result.StdOutLines, l => Regex.IsMatch(l, $"^{Regex.Escape(second)}:\\d+:\\d+: .*method"));
     }
 
+    private const string StrictPeer = """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata:
+          name: default
+          namespace: demo
+        spec:
+          mtls:
+            mode: STRICT
+
+        """;
+
+    [Fact]
+    public async Task Lint_counts_peer_and_request_authentications()
+    {
+        using var dir = new TempDir();
+        dir.Write("backend-authz.yaml", DemoPolicy);
+        dir.Write("peer.yaml", StrictPeer);
+
+        var result = await MeshProcess.RunAsync("policy", "lint", dir.Path);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("ok: 2 policies, 1 PeerAuthentications, 0 RequestAuthentications", Assert.Single(result.StdOutLines));
+    }
+
+    [Fact]
+    public async Task Lint_reports_peer_and_request_authentication_errors_at_file_line_col()
+    {
+        using var dir = new TempDir();
+        var peer = dir.Write("peer.yaml", StrictPeer.Replace("mode: STRICT", "mode: strict", StringComparison.Ordinal));
+        var request = dir.Write("request.yaml", "apiVersion: security.istio.io/v1beta1\nkind: RequestAuthentication\nmetadata:\n  name: jwt\n  namespace: demo\nspec:\n  jwtRules:\n  - audiences: [api]\n");
+
+        var result = await MeshProcess.RunAsync("policy", "lint", dir.Path);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal(
+            [$"{peer}:8:11: unknown mTLS mode 'strict'; did you mean 'STRICT'? (modes are case-sensitive)",
+             $"{request}:8:5: missing 'issuer' in a jwtRules entry; set it to the token's 'iss' claim (e.g. issuer: https://accounts.example.com)"],
+            result.StdOutLines);
+        Assert.Equal("mesh: 2 error(s) in policies", Assert.Single(result.StdErrLines));
+    }
+
     private static string Request(string principal, string method, string path) => JsonSerializer.Serialize(new Dictionary<string, object>
     {
         ["source.principal"] = principal,

@@ -33,7 +33,7 @@ public sealed class PolicyLoaderDirectoryTests : IDisposable
     [Fact]
     public void Reports_all_errors_in_all_files()
     {
-        var a = Write("a.yaml", Policy("one") + "---\n" + Policy("two", spec: "{action: CUSTOM}") + "---\n" + "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n");
+        var a = Write("a.yaml", Policy("one") + "---\n" + Policy("two", spec: "{action: CUSTOM}") + "---\n" + "apiVersion: security.istio.io/v1\nkind: Sidecar\n");
         var b = Write("b.yaml", "key: [unclosed\n");
         var c = Write("c.yaml", Policy("one"));
 

@@ -30,7 +30,7 @@ public sealed class PolicyLoaderErrorTests
         new("unknown top-level field", Head + "extra: 1\n", 6, 1, "unknown field 'extra'"),
         new("action CUSTOM", Head + "spec:\n  action: CUSTOM\n", 7, 11, "action CUSTOM (external authorization) is not supported"),
         new("action lower case", Head + "spec:\n  action: deny\n", 7, 11, "did you mean 'DENY'?"),
-        new("other kind", "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: x\n", 2, 7, "kind PeerAuthentication is not supported yet"),
+        new("other kind", "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: x\n", 2, 7, "kind Sidecar is not supported yet"),
         new("bad apiVersion", "apiVersion: v1\nkind: AuthorizationPolicy\nmetadata:\n  name: p\n  namespace: demo\n", 1, 13, "apiVersion 'v1' is not supported"),
         new("missing namespace", "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: p\n", 4, 3, "missing 'metadata.namespace'"),
         new("port not numeric", Head + "spec:\n  rules:\n  - to:\n    - operation:\n        ports: [\"http\"]\n", 10, 17, "port 'http' in 'ports' must be a number from 1 to 65535"),
