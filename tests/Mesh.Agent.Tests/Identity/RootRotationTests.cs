@@ -15,7 +15,7 @@ namespace Mesh.Agent.Tests.Identity;
 public sealed class RootRotationTests
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Publish = TimeSpan.FromSeconds(6);
+    private static readonly TimeSpan Publish = TimeSpan.FromSeconds(10);
 
     [Fact]
     public async Task Root_rotation_under_continuous_traffic_fails_no_request()
