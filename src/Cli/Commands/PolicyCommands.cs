@@ -61,19 +61,17 @@ internal static class PolicyCommands
                 ["rule"] = decision.Rule,
                 ["reason"] = decision.Reason,
             };
-            if (decision.DryRunMatches.Count > 0)
-            {
-                output["dry_run_matches"] = Matches(decision.DryRunMatches);
-            }
-            if (decision.AuditMatches.Count > 0)
-            {
-                output["audit_matches"] = Matches(decision.AuditMatches);
-            }
+            // Always present, so scripts need not test for the key: policies that matched but do not enforce.
+            output["dry_run"] = Matches(decision.DryRunMatches);
+            output["audit"] = Matches(decision.AuditMatches);
             Console.Out.WriteLine(output.ToJsonString());
             return decision.Allowed ? 0 : DenyExitCode;
         });
 
-        return new Command("policy", "Work with AuthorizationPolicy, PeerAuthentication and RequestAuthentication files") { lint, eval };
+        return new Command("policy", "Work with AuthorizationPolicy, PeerAuthentication and RequestAuthentication files")
+        {
+            lint, eval, PolicyToolCommands.Explain(), PolicyToolCommands.Test(),
+        };
     }
 
     private static JsonArray Matches(IReadOnlyList<PolicyMatch> matches)

@@ -219,7 +219,7 @@ public sealed class PolicyCommandsTests
         Assert.True(result.ExitCode == 0, result.ToString());
         using var output = JsonDocument.Parse(result.StdOut);
         Assert.Equal("demo/office-only", output.RootElement.GetProperty("policy").GetString());
-        var dryRun = Assert.Single(output.RootElement.GetProperty("dry_run_matches").EnumerateArray());
+        var dryRun = Assert.Single(output.RootElement.GetProperty("dry_run").EnumerateArray());
         Assert.Equal("demo/observe", dryRun.GetProperty("policy").GetString());
         Assert.Equal("DENY", dryRun.GetProperty("action").GetString());
     }
