@@ -70,7 +70,7 @@ internal static class PolicyCommands
 
         return new Command("policy", "Work with AuthorizationPolicy, PeerAuthentication and RequestAuthentication files")
         {
-            lint, eval, PolicyToolCommands.Explain(), PolicyToolCommands.Test(),
+            lint, eval, PolicyToolCommands.Explain(), PolicyToolCommands.Test(), PolicyReplayCommand.Create(),
         };
     }
 
