@@ -15,6 +15,8 @@ internal sealed class CompiledPolicy(
     KeyValuePair<string, string>[]? matchLabels,
     CompiledRuleVariants[] rules)
 {
+    private readonly RuleIndex? index = RuleIndex.Build(rules);
+
     public string Namespace => @namespace;
 
     public string FullName => fullName;
@@ -24,6 +26,12 @@ internal sealed class CompiledPolicy(
     public bool DryRun => dryRun;
 
     public IReadOnlyList<CompiledRuleVariants> Rules => rules;
+
+    /// <summary>The selector's pairs; empty when the policy has no selector or an empty one (both select every workload).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> MatchLabels => matchLabels ?? [];
+
+    /// <summary>Whether <see cref="FirstMatch"/> goes through a <see cref="RuleIndex"/> rather than a scan.</summary>
+    public bool Indexed => index is not null;
 
     /// <summary>Istio: a selector applies when every matchLabels entry is among the workload labels; no selector selects all.</summary>
     public bool Selects(IReadOnlyDictionary<string, string> workloadLabels)
@@ -45,15 +53,31 @@ internal sealed class CompiledPolicy(
     public CompiledRuleVariants? FirstMatch(in RequestView request)
     {
         var http = request.Request.Protocol == AuthzProtocol.Http;
-        foreach (var rule in rules)
+        if (index is null)
         {
-            var projected = http ? rule.Http : rule.Tcp;
-            if (projected is not null && projected.Matches(request))
+            foreach (var rule in rules)
             {
-                return rule;
+                if (Matches(rule, http, request))
+                {
+                    return rule;
+                }
+            }
+
+            return null;
+        }
+
+        // The index yields candidate positions in ascending order, so the first that matches is the first rule that does.
+        foreach (var position in index.For(request.Request))
+        {
+            if (Matches(rules[position], http, request))
+            {
+                return rules[position];
             }
         }
 
         return null;
     }
+
+    private static bool Matches(CompiledRuleVariants rule, bool http, in RequestView request) =>
+        (http ? rule.Http : rule.Tcp) is { } projected && projected.Matches(request);
 }

@@ -25,6 +25,7 @@ public sealed partial class PolicySet
         // Sorted by name so that, when several policies match, the one reported is stable across reloads.
         var all = policies.OrderBy(p => p.FullName, StringComparer.Ordinal).ToArray();
         Count = all.Length;
+        Sorted = all;
         this.rootNamespace = rootNamespace;
         byNamespace = all
             .GroupBy(p => p.Namespace, StringComparer.Ordinal)
@@ -34,6 +35,11 @@ public sealed partial class PolicySet
     public static PolicySet Empty { get; } = new([], new PolicyLoaderOptions().RootNamespace);
 
     public int Count { get; }
+
+    /// <summary>Every policy, in the order evaluation visits them (by full name). For tests' reference evaluator.</summary>
+    internal IReadOnlyList<CompiledPolicy> Sorted { get; }
+
+    internal string RootNamespace => rootNamespace;
 
     /// <summary>
     /// Istio's order (istio.io/latest/docs/concepts/security/#implicit-enablement), after CUSTOM, which is refused at load:
@@ -85,29 +91,30 @@ public sealed partial class PolicySet
     {
         List<PolicyMatch>? dryRun = null;
         List<PolicyMatch>? audit = null;
-        foreach (var policy in local.Reported.Concat(root.Reported))
-        {
-            if (policy.Selects(view.Request.DestinationLabels) && policy.FirstMatch(view) is { } rule)
-            {
-                (policy.DryRun ? dryRun ??= [] : audit ??= []).Add(rule.Match);
-            }
-        }
-
+        Report(local.Reported, view, ref dryRun, ref audit);
+        Report(root.Reported, view, ref dryRun, ref audit);
         return dryRun is null && audit is null
             ? decision
             : decision with { DryRunMatches = dryRun ?? [], AuditMatches = audit ?? [] };
     }
 
-    private static CompiledRuleVariants? FirstMatch(CompiledPolicy[] policies, in RequestView view, out bool anyApplies)
+    private static void Report(SelectorIndex policies, in RequestView view, ref List<PolicyMatch>? dryRun, ref List<PolicyMatch>? audit)
+    {
+        foreach (var policy in policies.For(view.Request.DestinationLabels))
+        {
+            if (policy.FirstMatch(view) is { } rule)
+            {
+                (policy.DryRun ? dryRun ??= [] : audit ??= []).Add(rule.Match);
+            }
+        }
+    }
+
+    /// <summary>The first rule, in policy order then rule order, of the policies that select the workload.</summary>
+    private static CompiledRuleVariants? FirstMatch(SelectorIndex policies, in RequestView view, out bool anyApplies)
     {
         anyApplies = false;
-        foreach (var policy in policies)
+        foreach (var policy in policies.For(view.Request.DestinationLabels))
         {
-            if (!policy.Selects(view.Request.DestinationLabels))
-            {
-                continue;
-            }
-
             anyApplies = true;
             if (policy.FirstMatch(view) is { } rule)
             {
@@ -118,16 +125,16 @@ public sealed partial class PolicySet
         return null;
     }
 
-    /// <summary>The policies of one namespace, split by the role they play in evaluation.</summary>
+    /// <summary>The policies of one namespace, split by the role they play in evaluation, each indexed by selector.</summary>
     private sealed class NamespacePolicies(CompiledPolicy[] all)
     {
         public CompiledPolicy[] All { get; } = all;
 
-        public CompiledPolicy[] Deny { get; } = all.Where(p => !p.DryRun && p.Action == PolicyAction.Deny).ToArray();
+        public SelectorIndex Deny { get; } = new(all.Where(p => !p.DryRun && p.Action == PolicyAction.Deny).ToArray());
 
-        public CompiledPolicy[] Allow { get; } = all.Where(p => !p.DryRun && p.Action == PolicyAction.Allow).ToArray();
+        public SelectorIndex Allow { get; } = new(all.Where(p => !p.DryRun && p.Action == PolicyAction.Allow).ToArray());
 
         /// <summary>AUDIT and dry-run policies: evaluated only to be reported.</summary>
-        public CompiledPolicy[] Reported { get; } = all.Where(p => p.DryRun || p.Action == PolicyAction.Audit).ToArray();
+        public SelectorIndex Reported { get; } = new(all.Where(p => p.DryRun || p.Action == PolicyAction.Audit).ToArray());
     }
 }

@@ -24,6 +24,9 @@ internal sealed class ValuePattern
 
     public bool IsPresence => template is null && matcher.Kind == StringMatchKind.Presence;
 
+    /// <summary>The value when this pattern matches exactly that string (ordinal) and nothing else; else null. For indexes.</summary>
+    public string? ExactValue => template is null && matcher is { Kind: StringMatchKind.Exact, IgnoreCase: false } ? matcher.Value : null;
+
     /// <summary>Matches a value that is present (possibly empty); absence is the caller's business.</summary>
     public bool Matches(ReadOnlySpan<char> value) => template is null ? matcher.Matches(value) : template.IsMatch(value);
 

@@ -13,6 +13,9 @@ internal abstract class FieldCheck(string name, IReadOnlyList<string> values, bo
     /// <summary>Envoy can only evaluate it on an HTTP filter chain (see PolicyCompiler's TCP projection).</summary>
     public bool HttpOnly => httpOnly;
 
+    /// <summary>A <c>notX</c> field or <c>notValues</c>: matches when no value does.</summary>
+    public bool IsNegated => negated;
+
     public bool Matches(in RequestView request) => AnyMatches(request) != negated;
 
     public FieldExplanation Explain(string where, in RequestView request)

@@ -6,6 +6,11 @@ namespace Mesh.Policy.Evaluation;
 internal sealed class StringCheck(string field, StringAttribute attribute, ValuePattern[] patterns, bool negated, bool httpOnly)
     : FieldCheck(field, patterns.Select(p => p.Text).ToArray(), negated, httpOnly)
 {
+    public StringAttribute Attribute => attribute;
+
+    /// <summary>The listed values when every one is an exact (ordinal) match, else null: what an index can key on.</summary>
+    public string[]? ExactValues => patterns.All(p => p.ExactValue is not null) ? patterns.Select(p => p.ExactValue!).ToArray() : null;
+
     protected override bool AnyMatches(in RequestView request)
     {
         if (!request.TryGet(attribute, out var value))
