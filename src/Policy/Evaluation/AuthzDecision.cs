@@ -7,4 +7,7 @@ namespace Mesh.Policy;
 public sealed record AuthzDecision(DecisionKind Decision, string? Policy, int? Rule, string Reason)
 {
     public bool Allowed => Decision == DecisionKind.Allow;
+
+    /// <summary>"file:line" of the deciding rule in the policy directory, or null.</summary>
+    public string? At { get; init; }
 }

@@ -29,7 +29,8 @@ internal sealed record PolicyDefinition(
 
 /// <param name="From">Null when the rule has no <c>from</c> section (any source).</param>
 /// <param name="To">Null when the rule has no <c>to</c> section (any operation).</param>
-internal sealed record RuleDefinition(IReadOnlyList<SourceDefinition>? From, IReadOnlyList<OperationDefinition>? To)
+/// <param name="Location">Where the rule is written, for decision records; null for rules the loader made up.</param>
+internal sealed record RuleDefinition(IReadOnlyList<SourceDefinition>? From, IReadOnlyList<OperationDefinition>? To, SourceLocation? Location = null)
 {
     public static readonly RuleDefinition MatchAll = new(null, null);
 }

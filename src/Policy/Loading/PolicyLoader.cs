@@ -28,12 +28,17 @@ public static class PolicyLoader
             .Order(StringComparer.Ordinal)
             .ToList();
         var definitions = new List<PolicyDefinition>();
+        var digest = new PolicySetDigest();
         foreach (var file in files)
         {
             var sink = new ErrorSink(file, errors);
             try
             {
-                definitions.AddRange(PolicyFileReader.Read(File.ReadAllText(file), sink));
+                // Hashed and parsed from the same bytes, so the digest names exactly what is enforced.
+                var bytes = File.ReadAllBytes(file);
+                digest.Add(Path.GetFileName(file), bytes);
+                using var text = new StreamReader(new MemoryStream(bytes), detectEncodingFromByteOrderMarks: true);
+                definitions.AddRange(PolicyFileReader.Read(text.ReadToEnd(), sink));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -41,7 +46,7 @@ public static class PolicyLoader
             }
         }
 
-        return Build(definitions, errors, options);
+        return Build(definitions, errors, options, digest);
     }
 
     public static PolicyLoadResult LoadYaml(string yaml, string fileName, PolicyLoaderOptions? options = null)
@@ -50,10 +55,12 @@ public static class PolicyLoader
         ArgumentNullException.ThrowIfNull(fileName);
         var errors = new List<PolicyError>();
         var definitions = PolicyFileReader.Read(yaml, new ErrorSink(fileName, errors));
-        return Build(definitions, errors, options);
+        var digest = new PolicySetDigest();
+        digest.Add(Path.GetFileName(fileName), System.Text.Encoding.UTF8.GetBytes(yaml));
+        return Build(definitions, errors, options, digest);
     }
 
-    private static PolicyLoadResult Build(List<PolicyDefinition> definitions, List<PolicyError> errors, PolicyLoaderOptions? options)
+    private static PolicyLoadResult Build(List<PolicyDefinition> definitions, List<PolicyError> errors, PolicyLoaderOptions? options, PolicySetDigest digest)
     {
         ReportDuplicates(definitions, errors);
         if (errors.Count > 0)
@@ -62,7 +69,7 @@ public static class PolicyLoader
         }
 
         var rootNamespace = (options ?? new PolicyLoaderOptions()).RootNamespace;
-        return new PolicyLoadResult(new PolicySet(definitions.Select(PolicyCompiler.Compile), rootNamespace), errors);
+        return new PolicyLoadResult(new PolicySet(definitions.Select(PolicyCompiler.Compile), rootNamespace) { Digest = digest.Compute() }, errors);
     }
 
     /// <summary>Kubernetes would keep only one of two same-named objects; which one would depend on apply order.</summary>

@@ -105,7 +105,7 @@ internal static class SpecReader
             var fields = YamlNodes.Fields(map, FieldSet.Rule, errors);
             var from = fields.TryGetValue("from", out var f) ? ReadEntries(f.Value, "from", "source", FieldSet.From, ReadSource, errors) : null;
             var to = fields.TryGetValue("to", out var t) ? ReadEntries(t.Value, "to", "operation", FieldSet.To, ReadOperation, errors) : null;
-            rules.Add(new RuleDefinition(from, to));
+            rules.Add(new RuleDefinition(from, to, errors.Locate(item)));
         }
 
         return rules;
