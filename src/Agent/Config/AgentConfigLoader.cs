@@ -72,10 +72,7 @@ public static class AgentConfigLoader
         {
             errors.Add("policies: required (a directory of AuthorizationPolicy YAML files)");
         }
-        if (file.DecisionLog is null)
-        {
-            errors.Add("decisionLog: required (the file the authorization decision log is appended to)");
-        }
+        var (decisionLog, decisionLogSettings) = DecisionLogConfig.Read(path, file.DecisionLog, errors);
 
         if (errors.Count > 0)
         {
@@ -89,7 +86,8 @@ public static class AgentConfigLoader
             Ca = ca!,
             PoliciesDir = ConfigFiles.Resolve(path, file.Policies!),
             RootNamespace = file.RootNamespace ?? "istio-system",
-            DecisionLogPath = ConfigFiles.Resolve(path, file.DecisionLog!),
+            DecisionLogPath = decisionLog!,
+            DecisionLog = decisionLogSettings,
             Registry = registry,
             InboundListen = inbound!,
             AdminListen = admin,

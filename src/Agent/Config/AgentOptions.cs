@@ -12,6 +12,9 @@ public sealed record AgentOptions
     public required string PoliciesDir { get; init; }
     public string RootNamespace { get; init; } = "istio-system";
     public required string DecisionLogPath { get; init; }
+
+    /// <summary>Rotation, failure mode, HMAC key and redaction of the decision log.</summary>
+    public DecisionLogSettings DecisionLog { get; init; } = new();
     public required ServiceRegistry Registry { get; init; }
     public required IPEndPoint InboundListen { get; init; }
     public IPEndPoint? AdminListen { get; init; }

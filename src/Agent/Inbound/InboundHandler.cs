@@ -84,7 +84,7 @@ internal sealed partial class InboundHandler(
         }
         var adapter = new MuxStreamAdapter(stream);
         await stream.Connection.AcceptAsync(stream, "").ConfigureAwait(false);
-        if (!httpStreams.TryAccept(adapter, new InboundStream(connection.Peer!, workload, destination)))
+        if (!httpStreams.TryAccept(adapter, new InboundStream(connection.Peer!, workload, destination) { PeerAddress = connection.PeerAddress }))
         {
             await adapter.DisposeAsync().ConfigureAwait(false);
         }
@@ -92,7 +92,7 @@ internal sealed partial class InboundHandler(
 
     private async Task RelayTcpAsync(InboundConnection connection, MuxStream stream, LocalWorkload workload, IPEndPoint destination, CancellationToken ct)
     {
-        var (decision, id) = authorizer.Authorize(connection.Peer, workload, destination.Port, AuthzProtocol.Tcp, null, null, "mtls");
+        var (decision, id) = authorizer.Authorize(connection.Peer, connection.PeerAddress, workload, destination, AuthzProtocol.Tcp, null, null, "mtls");
         if (!decision.Allowed)
         {
             LogDenied(logger, connection.Peer!.ToString(), workload.Key, destination.Port, decision.Reason, id);
@@ -131,7 +131,7 @@ internal sealed partial class InboundHandler(
             return;
         }
         var request = context.Request;
-        var (decision, id) = authorizer.Authorize(info.Peer, info.Workload, info.Destination.Port, AuthzProtocol.Http, request.Method, request.Path.Value, "mtls");
+        var (decision, id) = authorizer.Authorize(info.Peer, info.PeerAddress, info.Workload, info.Destination, AuthzProtocol.Http, request.Method, request.Path.Value, "mtls");
         if (!decision.Allowed)
         {
             LogDenied(logger, info.Peer.ToString(), info.Workload.Key, info.Destination.Port, decision.Reason, id);
