@@ -46,7 +46,7 @@ public class DecisionRecordSerializeBenchmarks
     [Benchmark(Description = "DecisionRecord -> chained line + SHA-256 link (no disk)")]
     public int EncodeAndLink()
     {
-        var line = encoder.Encode(head, record, DecisionLogJsonContext.Default.DecisionRecord);
+        var line = encoder.Encode(head, record.Time, record, DecisionLogJsonContext.Default.DecisionRecord);
         Span<byte> link = stackalloc byte[LinkHash.HexLength];
         LinkHash.Plain.Compute(line, link);
         return line.Length + link[0];

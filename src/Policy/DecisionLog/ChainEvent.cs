@@ -12,8 +12,9 @@ internal sealed record ChainEvent
     public const string Resume = "resume";
     public const string TornTailEvent = "torn_tail";
 
-    [JsonConverter(typeof(Rfc3339MillisecondsConverter))]
-    public required DateTimeOffset Time { get; init; }
+    /// <summary>Written in the envelope (<c>time</c>).</summary>
+    [JsonIgnore]
+    public DateTimeOffset Time { get; init; }
 
     public required string Event { get; init; }
 

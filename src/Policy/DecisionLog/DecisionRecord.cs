@@ -8,8 +8,12 @@ namespace Mesh.Policy;
 /// </summary>
 public sealed record DecisionRecord
 {
-    [JsonConverter(typeof(Rfc3339MillisecondsConverter))]
-    public required DateTimeOffset Time { get; init; }
+    /// <summary>
+    /// When the decision was made; the writer puts it in the envelope (<c>time</c>). Set it always: it is not
+    /// <c>required</c> only because the serializer refuses a required member it ignores.
+    /// </summary>
+    [JsonIgnore]
+    public DateTimeOffset Time { get; init; }
 
     /// <summary>The decision id, also returned to the client as <c>mesh-decision-id</c>.</summary>
     public required string Id { get; init; }
@@ -34,6 +38,6 @@ public sealed record DecisionRecord
     /// <summary>"sha256:&lt;hex&gt;" of the policy set that decided (<see cref="PolicySetDigest"/>).</summary>
     public string? PolicySet { get; init; }
 
-    /// <summary>Time spent deciding (policy evaluation), in microseconds with nanosecond resolution.</summary>
+    /// <summary>Time spent deciding (policy evaluation), in microseconds (0.1 µs resolution).</summary>
     public double LatencyUs { get; init; }
 }

@@ -183,8 +183,8 @@ public sealed class JsonLinesDecisionLog : IDecisionLog, IAsyncDisposable
                     {
                         inFlight = 1;
                         var line = entry.Record is not null
-                            ? encoder.Encode(head, entry.Record, DecisionLogJsonContext.Default.DecisionRecord)
-                            : encoder.Encode(head, entry.Event!, DecisionLogJsonContext.Default.ChainEvent);
+                            ? encoder.Encode(head, entry.Record.Time, entry.Record, DecisionLogJsonContext.Default.DecisionRecord)
+                            : encoder.Encode(head, entry.Event!.Time, entry.Event, DecisionLogJsonContext.Default.ChainEvent);
                         if (options.MaxBytes > 0 && size > 0 && size + line.Length + 1 > options.MaxBytes)
                         {
                             Rotate();

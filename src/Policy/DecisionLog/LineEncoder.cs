@@ -6,7 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 namespace Mesh.Policy.DecisionLog;
 
 /// <summary>
-/// Builds one log line: the chain envelope <c>{"schema":1,"seq":N,"chain":"..","prev":"..","node":"..",</c> followed by
+/// Builds one log line: the chain envelope <c>{"schema":1,"seq":N,"chain":"..","prev":"..","node":"..","time":"..",</c> followed by
 /// the record's own fields from the source-generated serializer. The link hash is taken over exactly these bytes, so
 /// the line is built once, in one buffer, and written as built. Not thread-safe: the writer loop owns it.
 /// </summary>
@@ -25,13 +25,13 @@ internal sealed class LineEncoder : IDisposable
 
     public LineEncoder(string node)
     {
-        // Closes prev, then "node":"<escaped>", and the comma joins the record's first field.
-        nodeField = [.. "\",\"node\":\""u8, .. JsonEncodedText.Encode(node).EncodedUtf8Bytes, .. "\","u8];
+        // Closes prev, then "node":"<escaped>","time":" ; the time and its closing quote follow per line.
+        nodeField = [.. "\",\"node\":\""u8, .. JsonEncodedText.Encode(node).EncodedUtf8Bytes, .. "\",\"time\":\""u8];
         json = new Utf8JsonWriter(body);
     }
 
     /// <returns>The line without its newline; valid until the next call.</returns>
-    public ReadOnlySpan<byte> Encode<T>(ChainHead head, T value, JsonTypeInfo<T> type)
+    public ReadOnlySpan<byte> Encode<T>(ChainHead head, DateTimeOffset time, T value, JsonTypeInfo<T> type)
     {
         body.ResetWrittenCount();
         json.Reset(body);
@@ -49,8 +49,16 @@ internal sealed class LineEncoder : IDisposable
         line.Write(PrevField);
         line.Write(head.Prev);
         line.Write(nodeField);
+        line.Advance(Rfc3339Milliseconds.Write(time, line.GetSpan(Rfc3339Milliseconds.Length)));
+        line.Write("\""u8);
         // The record's object without its opening brace: its fields continue the envelope's object.
-        line.Write(body.WrittenSpan[1..]);
+        var fields = body.WrittenSpan;
+        if (fields.Length > 2)
+        {
+            line.Write(","u8);
+        }
+
+        line.Write(fields[1..]);
         return line.WrittenSpan;
     }
 

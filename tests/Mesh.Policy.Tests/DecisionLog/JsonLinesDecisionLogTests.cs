@@ -77,6 +77,26 @@ public sealed class JsonLinesDecisionLogTests : IDisposable
         Assert.Equal(["protocol"], sparse.GetProperty("request").EnumerateObject().Select(p => p.Name));
     }
 
+    [Fact]
+    public void Encoding_a_record_and_its_link_allocates_nothing()
+    {
+        // The source generator's fast path serializes without allocating; a property converter would turn it off.
+        using var encoder = new Mesh.Policy.DecisionLog.LineEncoder("node-1");
+        var head = new Mesh.Policy.DecisionLog.ChainHead("0123456789abcdef", 41, "start");
+        var record = SampleRecords.Deny("a");
+        var link = Mesh.Policy.DecisionLog.LinkHash.Plain;
+        void Once() => head.Advance(encoder.Encode(head, record.Time, record, DecisionLogJsonContext.Default.DecisionRecord), link);
+        Once();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            Once();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [SkippableFact]
     public async Task Creates_file_with_mode_0600()
     {
