@@ -18,9 +18,14 @@ internal static class AuditCommands
         };
         var key = new Option<FileInfo?>("--key") { Description = "HMAC key file the agent links the chain with (decisionLog.hmacKeyFile)" };
         var partial = new Option<bool>("--partial") { Description = "Accept files that begin in the middle of a chain (older segments deleted by decisionLog.keep)" };
+        var anchor = new Option<string[]>("--anchor")
+        {
+            Description = "A head printed by an earlier verify and kept off the node, as SEQ:LINK; the record with that seq must have that link (detects truncation and full rewrites). Repeatable",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var verify = new Command("verify", "Verify the decision log's hash chain. Prints where it breaks and what is wrong (exit 1), or the record count, chains and head (exit 0).")
         {
-            files, key, partial,
+            files, key, partial, anchor,
         };
         verify.SetAction(parse =>
         {
@@ -37,8 +42,19 @@ internal static class AuditCommands
                 }
             }
 
+            var anchors = new List<ChainAnchor>();
+            foreach (var text in parse.GetValue(anchor) ?? [])
+            {
+                if (!ChainAnchor.TryParse(text, out var parsed))
+                {
+                    return CliErrors.Fail($"--anchor '{text}' must be SEQ:LINK as printed after 'head:', e.g. 1234:<64 hex digits>");
+                }
+
+                anchors.Add(parsed!);
+            }
+
             var paths = parse.GetValue(files)!.Select(f => f.FullName).ToList();
-            var report = new DecisionLogVerifier(keyBytes, parse.GetValue(partial)).Verify(paths);
+            var report = new DecisionLogVerifier(keyBytes, parse.GetValue(partial), anchors).Verify(paths);
             foreach (var note in report.Notes)
             {
                 Console.Out.WriteLine($"note: {note}");
@@ -58,7 +74,7 @@ internal static class AuditCommands
             if (report.HeadSeq is { } seq)
             {
                 // The head is what to anchor elsewhere: a truncation at a line boundary is only visible against it.
-                Console.Out.WriteLine($"head: seq {seq} link {report.HeadLink ?? "(not checked: no key)"}");
+                Console.Out.WriteLine(report.HeadLink is { } link ? $"head: {seq}:{link}" : $"head: {seq} (link not checked: no key)");
             }
 
             return 0;

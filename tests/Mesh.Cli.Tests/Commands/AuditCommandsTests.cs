@@ -43,7 +43,34 @@ public sealed class AuditCommandsTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Matches($"^ok: 201 records in {files.Length} file\\(s\\); chain [0-9a-f]{{16}}$", result.StdOutLines[0]);
-        Assert.Matches("^head: seq 201 link [0-9a-f]{64}$", result.StdOutLines[1]);
+        Assert.Matches("^head: 201:[0-9a-f]{64}$", result.StdOutLines[1]);
+    }
+
+    [Fact]
+    public async Task An_anchored_head_catches_a_truncation_at_a_line_boundary_that_the_chain_alone_cannot()
+    {
+        await WriteLogAsync(10);
+        var head = (await MeshProcess.RunAsync("audit", "verify", LogPath)).StdOutLines[1]["head: ".Length..];
+        var lines = File.ReadAllLines(LogPath);
+        File.WriteAllLines(LogPath, lines[..^3]);
+
+        var plain = await MeshProcess.RunAsync("audit", "verify", LogPath);
+        var anchored = await MeshProcess.RunAsync("audit", "verify", "--anchor", head, LogPath);
+
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        Assert.True(anchored.ExitCode == 1, anchored.ToString());
+        Assert.Contains(anchored.StdOutLines, l => l.Contains(": anchor: the anchored record seq 11 is not in the files", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_anchor_that_is_not_seq_colon_link_is_refused()
+    {
+        await WriteLogAsync(1);
+
+        var result = await MeshProcess.RunAsync("audit", "verify", "--anchor", "11:abc", LogPath);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("mesh: --anchor '11:abc' must be SEQ:LINK", Assert.Single(result.StdErrLines), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -141,5 +141,8 @@ public sealed class TamperTests : IDisposable
 
         Assert.True(report.Ok);
         Assert.NotEqual(anchored, report.HeadLink);
+        var withAnchor = new DecisionLogVerifier(anchors: [new ChainAnchor(Records + 1, anchored!)]).Verify([LogPath]);
+        var problem = Assert.Single(withAnchor.Problems);
+        Assert.Equal((LogPath, (long)Records + 1, ChainBreaks.Anchor), (problem.File, problem.Line, problem.Kind));
     }
 }

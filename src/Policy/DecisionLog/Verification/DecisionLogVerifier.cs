@@ -12,7 +12,8 @@ namespace Mesh.Policy;
 /// tail (a file ends in an incomplete line that no restart acknowledged). A plain SHA-256 chain shows edits by someone
 /// who did not recompute it; only a key (HMAC) or an anchored head defeats a full rewrite (docs/decision-log.md).
 /// </summary>
-public sealed class DecisionLogVerifier(byte[]? hmacKey = null, bool partial = false)
+/// <param name="anchors">Heads kept outside the node: a truncation or full rewrite up to them shows as a problem.</param>
+public sealed class DecisionLogVerifier(byte[]? hmacKey = null, bool partial = false, IReadOnlyList<ChainAnchor>? anchors = null)
 {
     private readonly LinkHash? keyed = hmacKey is null ? null : LinkHash.For(hmacKey);
 
@@ -37,7 +38,7 @@ public sealed class DecisionLogVerifier(byte[]? hmacKey = null, bool partial = f
             Split(file, bytes, items, problems);
         }
 
-        var report = new Walk(keyed, partial, items, problems).Run();
+        var report = new Walk(keyed, partial, items, problems, anchors ?? []).Run();
         // In file order, then line order: the first problem is where the chain first breaks.
         var order = files.Select((f, i) => (f, i)).GroupBy(x => x.f).ToDictionary(g => g.Key, g => g.First().i);
         return report with { Problems = [.. problems.OrderBy(p => order[p.File]).ThenBy(p => p.Line)] };
@@ -81,8 +82,9 @@ public sealed class DecisionLogVerifier(byte[]? hmacKey = null, bool partial = f
     private sealed record Previous(Item Item, long Seq, string Chain, string? Link);
 
     /// <summary>One pass over the items in order; the state of a verification.</summary>
-    private sealed class Walk(LinkHash? keyed, bool partial, List<Item> items, List<VerifyFinding> problems)
+    private sealed class Walk(LinkHash? keyed, bool partial, List<Item> items, List<VerifyFinding> problems, IReadOnlyList<ChainAnchor> anchors)
     {
+        private readonly HashSet<ChainAnchor> unmet = [.. anchors];
         private readonly List<VerifyFinding> notes = [];
         private readonly List<string> chains = [];
         private readonly HashSet<long> seen = [.. items.Where(i => i.Record is not null).Select(i => i.Record!.Seq)];
@@ -108,10 +110,34 @@ public sealed class DecisionLogVerifier(byte[]? hmacKey = null, bool partial = f
                 beforePrev = prev;
                 prev = new Previous(item, item.Record.Seq, item.Record.Chain, link?.Compute(item.Bytes.Span));
                 records++;
+                CheckAnchors(prev);
             }
 
             CloseTorn(null);
+            foreach (var anchor in unmet)
+            {
+                var last = items.LastOrDefault();
+                problems.Add(new VerifyFinding(last?.File ?? "", last?.Number ?? 0, ChainBreaks.Anchor,
+                    $"the anchored record seq {anchor.Seq} is not in the files: the log was truncated (or rewritten with fewer records) after the anchor was taken"));
+            }
             return new VerifyReport(problems, notes, records, chains, prev?.Seq, prev?.Link);
+        }
+
+        private void CheckAnchors(Previous record)
+        {
+            foreach (var anchor in anchors)
+            {
+                if (anchor.Seq != record.Seq || !unmet.Remove(anchor))
+                {
+                    continue;
+                }
+
+                if (record.Link is not null && record.Link != anchor.Link)
+                {
+                    problems.Add(new VerifyFinding(record.Item.File, record.Item.Number, ChainBreaks.Anchor,
+                        $"seq {anchor.Seq} links to {record.Link}, but the anchor says {anchor.Link}: the log was rewritten up to here"));
+                }
+            }
         }
 
         /// <summary>A torn line is fine only when the next record is the torn_tail event of the restart that found exactly it.</summary>

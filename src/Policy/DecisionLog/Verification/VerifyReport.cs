@@ -38,6 +38,28 @@ public static class ChainBreaks
 
     /// <summary>A file could not be read.</summary>
     public const string Unreadable = "unreadable";
+
+    /// <summary>An anchored head (seq and link kept outside the node) is missing or differs: truncated or rewritten.</summary>
+    public const string Anchor = "anchor";
+}
+
+/// <summary>A head recorded earlier somewhere the node cannot change: the record with <paramref name="Seq"/> must have <paramref name="Link"/>.</summary>
+public sealed record ChainAnchor(long Seq, string Link)
+{
+    /// <summary>Parses "SEQ:LINK", as <c>mesh audit verify</c> prints the head.</summary>
+    public static bool TryParse(string text, out ChainAnchor? anchor)
+    {
+        anchor = null;
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || !long.TryParse(text.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seq)
+            || text.Length - colon - 1 != 64 || text.AsSpan(colon + 1).ContainsAnyExcept("0123456789abcdef"))
+        {
+            return false;
+        }
+
+        anchor = new ChainAnchor(seq, text[(colon + 1)..]);
+        return true;
+    }
 }
 
 /// <summary>The outcome of verifying a set of decision log files in order.</summary>
