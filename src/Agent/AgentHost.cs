@@ -151,15 +151,16 @@ public sealed partial class AgentHost : IAsyncDisposable
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
 
         var policies = PolicyStore.Open(options.PoliciesDir, new PolicyLoaderOptions { RootNamespace = options.RootNamespace, DefaultMtlsMode = options.DefaultMtlsMode }, loggers.CreateLogger<PolicyStore>());
-        var decisionLog = new JsonLinesDecisionLog(options.DecisionLogPath);
+        var decisionLog = OpenDecisionLog(options, time, logger);
         var pool = new PeerConnectionPool(credentials, metrics, time, options.StreamOpenTimeout, loggers.CreateLogger<PeerConnectionPool>());
         var inboundTls = new InboundTls(credentials, bySni, identities.FirstOrDefault() ?? SpiffeId.ForWorkload(options.TrustDomain, "none", "none"), metrics, time, loggers.CreateLogger<InboundTls>());
         var tcpProxy = new OutboundTcpProxy(pool, metrics, loggers.CreateLogger<OutboundTcpProxy>());
         var httpProxy = new OutboundHttpProxy(forwarder, pool, metrics, loggers.CreateLogger<OutboundHttpProxy>());
-        var authorizer = new InboundAuthorizer(policies, decisionLog, metrics, time);
+        var authorizer = new InboundAuthorizer(policies, decisionLog, options.DecisionLog.OnFailure,
+            new FieldRedaction(options.DecisionLog.RedactHash, options.DecisionLog.RedactDrop), metrics, time);
         var inbound = new InboundHandler(new LocalWorkloads(options.Workloads), authorizer, forwarder, muxTransport, metrics, loggers.CreateLogger<InboundHandler>());
         var inboundListener = new InboundListener(inboundTls, inbound, loggers.CreateLogger<InboundListener>());
-        var admin = new AdminEndpoints(credentials, identities, policies, metrics);
+        var admin = new AdminEndpoints(credentials, identities, policies, decisionLog, options.DecisionLog.OnFailure, metrics);
         // A reload re-decides open TCP connections; requests on HTTP streams are each decided anyway.
         policies.Changed += _ => inbound.CloseDeniedConnections();
 
@@ -225,6 +226,25 @@ public sealed partial class AgentHost : IAsyncDisposable
 
     public Task FlushDecisionLogAsync(CancellationToken ct = default) => _decisionLog.FlushAsync(ct);
 
+    /// <summary>A log that cannot be opened does not stop the start: the agent fails closed (or open) on it, and says so loudly.</summary>
+    private static JsonLinesDecisionLog OpenDecisionLog(AgentOptions options, TimeProvider time, ILogger logger)
+    {
+        var settings = options.DecisionLog;
+        return new JsonLinesDecisionLog(new DecisionLogOptions
+        {
+            Path = options.DecisionLogPath,
+            Node = options.Node,
+            MaxBytes = settings.MaxBytes,
+            Keep = settings.Keep,
+            HmacKey = settings.HmacKey,
+            Time = time,
+            OnFailure = e => LogDecisionLogFailed(logger, options.DecisionLogPath, e.Message,
+                settings.OnFailure == DecisionLogFailureMode.Closed
+                    ? "failing closed: every request is denied (decision_log_unavailable) and /ready reports it until the agent is restarted with a writable log"
+                    : "failing open (decisionLog.onFailure: open): requests are decided by policy but NOT AUDITED", e),
+        });
+    }
+
     private static NodeIdentity CreateNodeIdentity(AgentOptions options, CredentialStore credentials, TimeProvider time, ILoggerFactory loggers)
     {
         TrustBundle caTrust;
@@ -265,6 +285,9 @@ public sealed partial class AgentHost : IAsyncDisposable
         _policies.Dispose();
         Metrics.Dispose();
     }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Critical, Message = "Decision log {Path} cannot be written: {Error}; {Consequence}")]
+    private static partial void LogDecisionLogFailed(ILogger logger, string path, string error, string consequence, Exception exception);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Agent for node {Node} listening: inbound mTLS on {Inbound}, {Identities} identities, {Outbound} outbound listeners")]
     private static partial void LogStarted(ILogger logger, string node, string inbound, int identities, int outbound);

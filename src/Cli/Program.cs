@@ -22,6 +22,7 @@ internal static class Program
             CertCommands.Create(),
             AgentCommands.Create(),
             PolicyCommands.Create(),
+            AuditCommands.Create(),
             DemoCommand.Create(),
         };
         var parsed = root.Parse(args);

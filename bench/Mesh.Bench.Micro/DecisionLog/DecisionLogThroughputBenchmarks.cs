@@ -5,7 +5,7 @@ namespace Mesh.Bench.Micro.DecisionLog;
 
 /// <summary>
 /// <see cref="JsonLinesDecisionLog"/> end to end: enqueue 100k records, then FlushAsync until they are on disk
-/// (serialization, 64 KiB buffered writes, an fsync per batch of 1024). Reported per record; records/s = 1 s / Mean.
+/// (serialization, chain envelope and SHA-256 link per line, 64 KiB buffered writes, an fsync per batch of 1024). Reported per record; records/s = 1 s / Mean.
 /// Each iteration gets a fresh log and file, so the file never grows past one run's 100k lines.
 /// </summary>
 [MemoryDiagnoser]
@@ -26,23 +26,8 @@ public class DecisionLogThroughputBenchmarks
         var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < records.Length; i++)
         {
-            // Shaped like the agent's records (InboundAuthorizer): distinct ids, a typical principal and path.
-            records[i] = new DecisionRecord
-            {
-                Time = now.AddMilliseconds(i),
-                Id = Guid.CreateVersion7().ToString("N"),
-                SourcePrincipal = "spiffe://cluster.local/ns/shop/sa/checkout",
-                DestinationWorkload = "payments/payments-api",
-                DestinationPort = 8080,
-                Protocol = "http",
-                Method = "POST",
-                Path = $"/v1/charges/ch_{i}",
-                Decision = "ALLOW",
-                Policy = "payments/allow-workloads",
-                Rule = 4,
-                Reason = "allowed by ALLOW policy payments/allow-workloads rule 4",
-                Tls = "mtls",
-            };
+            // Shaped like the agent's records (InboundDecisionRecord): distinct ids, a typical principal and path.
+            records[i] = BenchRecords.Allow(i, now);
         }
     }
 

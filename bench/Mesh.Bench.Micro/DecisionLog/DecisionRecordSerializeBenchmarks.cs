@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Mesh.Policy;
+using Mesh.Policy.DecisionLog;
 
 namespace Mesh.Bench.Micro.DecisionLog;
 
@@ -13,28 +14,23 @@ namespace Mesh.Bench.Micro.DecisionLog;
 public class DecisionRecordSerializeBenchmarks
 {
     private readonly Utf8JsonWriter json = new(Stream.Null);
+    private readonly LineEncoder encoder = new("node-1");
     private DecisionRecord record = null!;
+    private ChainHead head = null!;
 
     [GlobalSetup]
-    public void Setup() => record = new DecisionRecord
+    public void Setup()
     {
-        Time = DateTimeOffset.UtcNow,
-        Id = Guid.CreateVersion7().ToString("N"),
-        SourcePrincipal = "spiffe://cluster.local/ns/shop/sa/checkout",
-        DestinationWorkload = "payments/payments-api",
-        DestinationPort = 8080,
-        Protocol = "http",
-        Method = "POST",
-        Path = "/v1/charges/ch_123",
-        Decision = "ALLOW",
-        Policy = "payments/allow-workloads",
-        Rule = 4,
-        Reason = "allowed by ALLOW policy payments/allow-workloads rule 4",
-        Tls = "mtls",
-    };
+        record = BenchRecords.Allow(123, DateTimeOffset.UtcNow);
+        head = new ChainHead("0123456789abcdef", 41, new string('0', LinkHash.HexLength));
+    }
 
     [GlobalCleanup]
-    public void Cleanup() => json.Dispose();
+    public void Cleanup()
+    {
+        json.Dispose();
+        encoder.Dispose();
+    }
 
     [Benchmark(Description = "DecisionRecord -> JSON line (no disk)")]
     public long Serialize()
@@ -44,5 +40,15 @@ public class DecisionRecordSerializeBenchmarks
         var written = json.BytesCommitted;
         json.Reset();
         return written;
+    }
+
+    /// <summary>What the writer does per record: the same serialization plus the envelope, then the line's SHA-256 link.</summary>
+    [Benchmark(Description = "DecisionRecord -> chained line + SHA-256 link (no disk)")]
+    public int EncodeAndLink()
+    {
+        var line = encoder.Encode(head, record.Time, record, DecisionLogJsonContext.Default.DecisionRecord);
+        Span<byte> link = stackalloc byte[LinkHash.HexLength];
+        LinkHash.Plain.Compute(line, link);
+        return line.Length + link[0];
     }
 }

@@ -35,6 +35,7 @@ public class InboundAuthorizeBenchmarks
     private InboundAuthorizer authorizer = null!;
     private LocalWorkload workload = null!;
     private SpiffeId peer = null!;
+    private IPEndPoint destination = null!;
 
     public enum DecisionLogKind
     {
@@ -54,7 +55,7 @@ public class InboundAuthorizeBenchmarks
         store = PolicyStore.Open(policies, new PolicyLoaderOptions(), NullLogger.Instance, watch: false);
         log = Log == DecisionLogKind.JsonLines ? new JsonLinesDecisionLog(Path.Combine(dir, "decisions.jsonl")) : new NoopDecisionLog();
         metrics = new AgentMetrics();
-        authorizer = new InboundAuthorizer(store, log, metrics, TimeProvider.System);
+        authorizer = new InboundAuthorizer(store, log, DecisionLogFailureMode.Closed, FieldRedaction.None, metrics, TimeProvider.System);
         var td = TrustDomain.Parse("cluster.local");
         workload = new LocalWorkload
         {
@@ -67,6 +68,7 @@ public class InboundAuthorizeBenchmarks
             Identity = SpiffeId.ForWorkload(td, PolicyFixture.TargetNamespace, "api"),
         };
         peer = SpiffeId.ForWorkload(td, "shop", "checkout");
+        destination = new IPEndPoint(IPAddress.Loopback, PolicyFixture.HttpPort);
 
         Expect(AllowHttp(), DecisionKind.Allow);
         Expect(DenyHttp(), DecisionKind.Deny);
@@ -90,11 +92,11 @@ public class InboundAuthorizeBenchmarks
 
     [Benchmark(Description = "Authorize HTTP: ALLOW")]
     public DecisionKind AllowHttp() =>
-        authorizer.Authorize(peer, workload, PolicyFixture.HttpPort, AuthzProtocol.Http, "POST", "/v1/charges/ch_123", "mtls").Decision.Decision;
+        authorizer.Authorize(peer, IPAddress.Loopback, workload, destination, AuthzProtocol.Http, "POST", "/v1/charges/ch_123", "mtls").Decision.Decision;
 
     [Benchmark(Description = "Authorize HTTP: DENY (DENY policy)")]
     public DecisionKind DenyHttp() =>
-        authorizer.Authorize(peer, workload, PolicyFixture.HttpPort, AuthzProtocol.Http, "GET", "/admin/users", "mtls").Decision.Decision;
+        authorizer.Authorize(peer, IPAddress.Loopback, workload, destination, AuthzProtocol.Http, "GET", "/admin/users", "mtls").Decision.Decision;
 
     private static void Expect(DecisionKind actual, DecisionKind expected)
     {

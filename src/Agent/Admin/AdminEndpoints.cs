@@ -1,15 +1,26 @@
 using System.Text;
 using System.Text.Json;
+using Mesh.Agent.Config;
 using Mesh.Agent.Identity;
 using Mesh.Agent.Policy;
 using Mesh.Agent.Telemetry;
 using Mesh.Identity;
+using Mesh.Policy;
 using Microsoft.AspNetCore.Http;
 
 namespace Mesh.Agent.Admin;
 
-/// <summary>The admin listener: liveness, readiness (every served identity has a valid certificate), counters.</summary>
-internal sealed class AdminEndpoints(CredentialStore credentials, IReadOnlyCollection<SpiffeId> identities, PolicyStore policies, AgentMetrics metrics)
+/// <summary>
+/// The admin listener: liveness, readiness (every served identity has a valid certificate, and the decision log can be
+/// written unless the agent is configured to fail open on it), counters.
+/// </summary>
+internal sealed class AdminEndpoints(
+    CredentialStore credentials,
+    IReadOnlyCollection<SpiffeId> identities,
+    PolicyStore policies,
+    IDecisionLog decisionLog,
+    DecisionLogFailureMode onLogFailure,
+    AgentMetrics metrics)
 {
     public Task HandleAsync(HttpContext context) => context.Request.Path.Value switch
     {
@@ -24,10 +35,19 @@ internal sealed class AdminEndpoints(CredentialStore credentials, IReadOnlyColle
 
     private Task Ready(HttpContext context)
     {
+        var reasons = new List<string>();
         var missing = MissingIdentities();
         if (missing.Count > 0)
         {
-            return Text(context, 503, "not ready: no valid certificate for " + string.Join(", ", missing) + "\n");
+            reasons.Add("no valid certificate for " + string.Join(", ", missing));
+        }
+        if (decisionLog.Failure is { } failure && onLogFailure == DecisionLogFailureMode.Closed)
+        {
+            reasons.Add($"decision log unavailable ({failure.Message}); denying every request");
+        }
+        if (reasons.Count > 0)
+        {
+            return Text(context, 503, "not ready: " + string.Join("; ", reasons) + "\n");
         }
         // A rejected reload leaves the agent serving, on the last good policies: ready, but said plainly.
         var errors = policies.LastErrors;
@@ -52,6 +72,7 @@ internal sealed class AdminEndpoints(CredentialStore credentials, IReadOnlyColle
             ["policy_generation"] = policies.Generation,
             ["policy_reloads_rejected"] = policies.RejectedReloads,
             ["policy_last_reload_errors"] = policies.LastErrors.Count,
+            ["decision_log_failed"] = decisionLog.Failure is null ? 0 : 1,
         };
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(stats, AdminJsonContext.Default.DictionaryStringInt64));

@@ -10,7 +10,7 @@ internal sealed partial class AgentConfigFile
     public string? Policies { get; private init; }
     public string? RootNamespace { get; private init; }
     public string? DefaultMtlsMode { get; private init; }
-    public string? DecisionLog { get; private init; }
+    public DecisionLogSection? DecisionLog { get; private init; }
     public string? Registry { get; private init; }
     public ListenSection? Inbound { get; private init; }
     public ListenSection? Admin { get; private init; }
@@ -28,7 +28,7 @@ internal sealed partial class AgentConfigFile
             Policies = map.String("policies"),
             RootNamespace = map.String("rootNamespace"),
             DefaultMtlsMode = map.String("defaultMtlsMode"),
-            DecisionLog = map.String("decisionLog"),
+            DecisionLog = DecisionLogSection.ReadField(map, "decisionLog"),
             Registry = map.String("registry"),
             Inbound = map.Map("inbound") is { } inbound ? ListenSection.Read(inbound) : null,
             Admin = map.Map("admin") is { } admin ? ListenSection.Read(admin) : null,

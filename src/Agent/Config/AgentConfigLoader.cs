@@ -72,10 +72,7 @@ public static class AgentConfigLoader
         {
             errors.Add("policies: required (a directory of AuthorizationPolicy YAML files)");
         }
-        if (file.DecisionLog is null)
-        {
-            errors.Add("decisionLog: required (the file the authorization decision log is appended to)");
-        }
+        var (decisionLog, decisionLogSettings) = DecisionLogConfig.Read(path, file.DecisionLog, errors);
 
         var defaultMtls = file.DefaultMtlsMode switch
         {
@@ -102,7 +99,8 @@ public static class AgentConfigLoader
             PoliciesDir = ConfigFiles.Resolve(path, file.Policies!),
             RootNamespace = file.RootNamespace ?? "istio-system",
             DefaultMtlsMode = defaultMtls,
-            DecisionLogPath = ConfigFiles.Resolve(path, file.DecisionLog!),
+            DecisionLogPath = decisionLog!,
+            DecisionLog = decisionLogSettings,
             Registry = registry,
             InboundListen = inbound!,
             AdminListen = admin,

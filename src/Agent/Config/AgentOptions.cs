@@ -15,6 +15,9 @@ public sealed record AgentOptions
     /// <summary>The mTLS mode where no PeerAuthentication sets one: Istio's PERMISSIVE, or STRICT for a closed mesh.</summary>
     public Mesh.Policy.MtlsMode DefaultMtlsMode { get; init; } = Mesh.Policy.MtlsMode.Permissive;
     public required string DecisionLogPath { get; init; }
+
+    /// <summary>Rotation, failure mode, HMAC key and redaction of the decision log.</summary>
+    public DecisionLogSettings DecisionLog { get; init; } = new();
     public required ServiceRegistry Registry { get; init; }
     public required IPEndPoint InboundListen { get; init; }
     public IPEndPoint? AdminListen { get; init; }

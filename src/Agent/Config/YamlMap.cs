@@ -64,6 +64,22 @@ internal sealed class YamlMap
             : throw Error(_file, node!, $"field '{key}' must be a whole number, not '{text}'");
     }
 
+    /// <summary>A field written either as one value (the short form) or as a mapping of fields.</summary>
+    public (string? Text, YamlMap? Map) StringOrMap(string key) => Take(key) switch
+    {
+        null => (null, null),
+        YamlScalarNode { Value: var value } => (value, null),
+        YamlMappingNode m => (null, new YamlMap(_file, m)),
+        var other => throw Error(_file, other, $"field '{key}' must be a single value or a mapping of fields"),
+    };
+
+    public IReadOnlyList<string> StringList(string key) => Take(key) switch
+    {
+        null => [],
+        YamlSequenceNode s => s.Children.Select(c => c is YamlScalarNode { Value: { } v } ? v : throw Error(_file, c, $"each entry of '{key}' must be a single value")).ToList(),
+        var other => throw Error(_file, other, $"field '{key}' must be a list of values"),
+    };
+
     public YamlMap? Map(string key) => Take(key) switch
     {
         null => null,

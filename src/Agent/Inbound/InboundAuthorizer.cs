@@ -1,3 +1,4 @@
+using System.Net;
 using Mesh.Agent.Config;
 using Mesh.Agent.Policy;
 using Mesh.Agent.Telemetry;
@@ -6,39 +7,61 @@ using Mesh.Policy;
 
 namespace Mesh.Agent.Inbound;
 
-/// <summary>Asks the current policy snapshot about one connection or request and writes the decision to the decision log.</summary>
-internal sealed class InboundAuthorizer(PolicyStore policies, IDecisionLog log, AgentMetrics metrics, TimeProvider time)
+/// <summary>
+/// Asks the current policy snapshot about one connection or request and writes the decision to the decision log.
+/// While the log cannot be written the agent fails closed by default: every request is denied with
+/// <see cref="ReasonCodes.DecisionLogUnavailable"/> (a decision nobody can audit must not let anything through);
+/// with <see cref="DecisionLogFailureMode.Open"/> it keeps deciding by policy.
+/// </summary>
+internal sealed class InboundAuthorizer(
+    PolicyStore policies,
+    IDecisionLog log,
+    DecisionLogFailureMode onLogFailure,
+    FieldRedaction redaction,
+    AgentMetrics metrics,
+    TimeProvider time)
 {
-    public (AuthzDecision Decision, string Id) Authorize(SpiffeId? peer, LocalWorkload workload, int port, AuthzProtocol protocol, string? method, string? path, string tls)
+    private static readonly AuthzDecision LogUnavailable =
+        new(DecisionKind.Deny, null, null, "the decision log cannot be written; failing closed");
+
+    /// <param name="host">HTTP: the Host (authority) as sent.</param>
+    /// <param name="headers">HTTP: the request headers (names case-insensitive), for <c>request.headers[...]</c> conditions.</param>
+    public (AuthzDecision Decision, string Id) Authorize(
+        SpiffeId? peer, IPAddress? peerAddress, LocalWorkload workload, IPEndPoint destination, AuthzProtocol protocol, string? method, string? path, string tls,
+        string? host = null, IReadOnlyDictionary<string, string>? headers = null)
     {
-        var decision = policies.Current.Evaluate(new AuthzRequest
+        var started = time.GetTimestamp();
+        // One snapshot for the decision and the digest it is recorded with, even if a reload swaps it meanwhile.
+        var snapshot = policies.Current;
+        AuthzDecision decision;
+        string reason;
+        if (log.Failure is not null && onLogFailure == DecisionLogFailureMode.Closed)
         {
-            SourcePrincipal = peer?.Principal,
-            DestinationNamespace = workload.Namespace,
-            DestinationLabels = workload.Labels,
-            DestinationPort = port,
-            Protocol = protocol,
-            Method = method,
-            Path = path,
-        });
+            (decision, reason) = (LogUnavailable, ReasonCodes.DecisionLogUnavailable);
+        }
+        else
+        {
+            decision = snapshot.Evaluate(new AuthzRequest
+            {
+                SourcePrincipal = peer?.Principal,
+                DestinationNamespace = workload.Namespace,
+                DestinationLabels = workload.Labels,
+                DestinationIp = destination.Address,
+                DestinationPort = destination.Port,
+                Protocol = protocol,
+                Method = method,
+                Path = path,
+                Host = host,
+                Headers = headers,
+            });
+            reason = ReasonCodes.For(decision);
+        }
+
+        var latency = time.GetElapsedTime(started);
         var now = time.GetUtcNow();
         var id = DecisionIds.Next(now);
-        log.Write(new DecisionRecord
-        {
-            Time = now,
-            Id = id,
-            SourcePrincipal = peer?.ToString(),
-            DestinationWorkload = workload.Key,
-            DestinationPort = port,
-            Protocol = protocol == AuthzProtocol.Http ? "http" : "tcp",
-            Method = method,
-            Path = path,
-            Decision = decision.Allowed ? "ALLOW" : "DENY",
-            Policy = decision.Policy,
-            Rule = decision.Rule,
-            Reason = decision.Reason,
-            Tls = tls,
-        });
+        log.Write(InboundDecisionRecord.Build(new InboundDecisionRecord.Facts(
+            now, id, peer, peerAddress, tls, workload, destination, protocol, method, path, host, decision, reason, snapshot.Digest, latency), redaction));
         metrics.Decision(decision.Allowed);
         return (decision, id);
     }
@@ -47,37 +70,30 @@ internal sealed class InboundAuthorizer(PolicyStore policies, IDecisionLog log, 
     /// Re-decides an open TCP connection after a policy reload. Only a DENY is logged (as the record of the closure);
     /// connections that stay allowed were logged when they opened.
     /// </summary>
-    public (AuthzDecision Decision, string Id) Recheck(SpiffeId? peer, LocalWorkload workload, int port)
+    public (AuthzDecision Decision, string Id) Recheck(SpiffeId? peer, IPAddress? peerAddress, LocalWorkload workload, IPEndPoint destination)
     {
-        var decision = policies.Current.Evaluate(new AuthzRequest
+        var started = time.GetTimestamp();
+        var snapshot = policies.Current;
+        var decision = snapshot.Evaluate(new AuthzRequest
         {
             SourcePrincipal = peer?.Principal,
             DestinationNamespace = workload.Namespace,
             DestinationLabels = workload.Labels,
-            DestinationPort = port,
+            DestinationIp = destination.Address,
+            DestinationPort = destination.Port,
             Protocol = AuthzProtocol.Tcp,
         });
         if (decision.Allowed)
         {
             return (decision, "");
         }
+        var latency = time.GetElapsedTime(started);
         var now = time.GetUtcNow();
         var id = DecisionIds.Next(now);
-        log.Write(new DecisionRecord
-        {
-            Time = now,
-            Id = id,
-            SourcePrincipal = peer?.ToString(),
-            DestinationWorkload = workload.Key,
-            DestinationPort = port,
-            Protocol = "tcp",
-            Decision = "DENY",
-            Policy = decision.Policy,
-            Rule = decision.Rule,
-            Reason = "open connection closed after a policy reload: " + decision.Reason,
-            Tls = "mtls",
-        });
+        var closed = decision with { Reason = "open connection closed after a policy reload: " + decision.Reason };
+        log.Write(InboundDecisionRecord.Build(new InboundDecisionRecord.Facts(
+            now, id, peer, peerAddress, "mtls", workload, destination, AuthzProtocol.Tcp, null, null, null, closed, ReasonCodes.For(decision), snapshot.Digest, latency), redaction));
         metrics.Decision(false);
-        return (decision, id);
+        return (closed, id);
     }
 }

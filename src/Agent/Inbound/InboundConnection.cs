@@ -1,3 +1,4 @@
+using System.Net;
 using Mesh.Identity;
 
 namespace Mesh.Agent.Inbound;
@@ -10,4 +11,7 @@ internal sealed class InboundConnection
 
     /// <summary>Set once the peer's SVID verified; null means the handshake did not authenticate a peer.</summary>
     public SpiffeId? Peer { get; set; }
+
+    /// <summary>The peer agent's address, for decision records.</summary>
+    public IPAddress? PeerAddress { get; init; }
 }

@@ -89,7 +89,7 @@ internal sealed partial class InboundHandler(
         }
         var adapter = new MuxStreamAdapter(stream);
         await stream.Connection.AcceptAsync(stream, "").ConfigureAwait(false);
-        if (!httpStreams.TryAccept(adapter, new InboundStream(connection.Peer!, workload, destination)))
+        if (!httpStreams.TryAccept(adapter, new InboundStream(connection.Peer!, workload, destination) { PeerAddress = connection.PeerAddress }))
         {
             await adapter.DisposeAsync().ConfigureAwait(false);
         }
@@ -97,7 +97,7 @@ internal sealed partial class InboundHandler(
 
     private async Task RelayTcpAsync(InboundConnection connection, MuxStream stream, LocalWorkload workload, IPEndPoint destination, CancellationToken ct)
     {
-        var (decision, id) = authorizer.Authorize(connection.Peer, workload, destination.Port, AuthzProtocol.Tcp, null, null, "mtls");
+        var (decision, id) = authorizer.Authorize(connection.Peer, connection.PeerAddress, workload, destination, AuthzProtocol.Tcp, null, null, "mtls");
         if (!decision.Allowed)
         {
             LogDenied(logger, connection.Peer!.ToString(), workload.Key, destination.Port, decision.Reason, id);
@@ -122,7 +122,7 @@ internal sealed partial class InboundHandler(
         var sink = new SocketSink(socket, stream);
         stream.Attach(sink);
         await stream.Connection.AcceptAsync(stream, id).ConfigureAwait(false);
-        var key = _openTcp.Add(new OpenTcpConnections.Entry(connection.Peer, workload, destination.Port, stream, socket));
+        var key = _openTcp.Add(new OpenTcpConnections.Entry(connection.Peer, connection.PeerAddress, workload, destination, stream, socket));
         try
         {
             await TcpRelay.RunAsync(socket, stream, sink, ct).ConfigureAwait(false);
@@ -143,12 +143,12 @@ internal sealed partial class InboundHandler(
         var closed = 0;
         foreach (var open in _openTcp.Snapshot())
         {
-            var (decision, id) = authorizer.Recheck(open.Peer, open.Workload, open.Port);
+            var (decision, id) = authorizer.Recheck(open.Peer, open.PeerAddress, open.Workload, open.Destination);
             if (decision.Allowed)
             {
                 continue;
             }
-            LogClosedOnReload(logger, open.Peer?.ToString() ?? "(plaintext)", open.Workload.Key, open.Port, decision.Reason, id);
+            LogClosedOnReload(logger, open.Peer?.ToString() ?? "(plaintext)", open.Workload.Key, open.Destination.Port, decision.Reason, id);
             open.Stream.Reset();
             open.Socket.Dispose();
             closed++;
@@ -167,7 +167,8 @@ internal sealed partial class InboundHandler(
             return;
         }
         var request = context.Request;
-        var (decision, id) = authorizer.Authorize(info.Peer, info.Workload, info.Destination.Port, AuthzProtocol.Http, request.Method, request.Path.Value, "mtls");
+        var (decision, id) = authorizer.Authorize(info.Peer, info.PeerAddress, info.Workload, info.Destination, AuthzProtocol.Http, request.Method, PathAndQuery(request), "mtls",
+            request.Host.Value, new HeaderView(request.Headers));
         if (!decision.Allowed)
         {
             LogDenied(logger, info.Peer.ToString(), info.Workload.Key, info.Destination.Port, decision.Reason, id);
@@ -185,6 +186,10 @@ internal sealed partial class InboundHandler(
             LogBackendUnreachable(logger, info.Destination.ToString(), e?.Message ?? error.ToString());
         }
     }
+
+    /// <summary>The path as sent, query included: the evaluator normalizes it and strips the query itself.</summary>
+    private static string? PathAndQuery(HttpRequest request) =>
+        request.QueryString.HasValue ? request.Path.Value + request.QueryString.Value : request.Path.Value;
 
     public void Dispose() => _backend.Dispose();
 

@@ -16,7 +16,7 @@ internal sealed partial class InboundListener(InboundTls tls, InboundHandler han
     public async Task HandleAsync(Socket socket, CancellationToken ct)
     {
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        var connection = new InboundConnection();
+        var connection = new InboundConnection { PeerAddress = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address };
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         try
         {

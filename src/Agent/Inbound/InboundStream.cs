@@ -11,6 +11,9 @@ internal sealed record InboundStream(SpiffeId Peer, LocalWorkload Workload, IPEn
 {
     private const string ItemKey = "mesh.inbound-stream";
 
+    /// <summary>The peer agent's address, for decision records.</summary>
+    public IPAddress? PeerAddress { get; init; }
+
     public static void Attach(IDictionary<object, object?> items, InboundStream stream) => items[ItemKey] = stream;
 
     public static InboundStream? From(HttpContext context) =>

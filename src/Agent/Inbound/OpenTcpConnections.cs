@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Sockets;
 using Mesh.Agent.Config;
 using Mesh.Agent.Tunnel.Mux;
@@ -15,7 +16,7 @@ internal sealed class OpenTcpConnections
     private readonly ConcurrentDictionary<long, Entry> _open = new();
     private long _next;
 
-    internal sealed record Entry(SpiffeId? Peer, LocalWorkload Workload, int Port, MuxStream Stream, Socket Socket);
+    internal sealed record Entry(SpiffeId? Peer, IPAddress? PeerAddress, LocalWorkload Workload, IPEndPoint Destination, MuxStream Stream, Socket Socket);
 
     internal int Count => _open.Count;
 

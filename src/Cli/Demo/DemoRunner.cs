@@ -104,8 +104,12 @@ internal static class DemoRunner
                 {
                     using var doc = JsonDocument.Parse(line);
                     var r = doc.RootElement;
-                    var p = r.TryGetProperty("path", out var pv) ? pv.GetString() : null;
-                    var decision = r.GetProperty("decision").GetString();
+                    if (!r.TryGetProperty("request", out var request) || !r.TryGetProperty("result", out var result))
+                    {
+                        continue; // a chain event, not a decision
+                    }
+                    var p = request.TryGetProperty("path", out var pv) ? pv.GetString() : null;
+                    var decision = result.GetProperty("decision").GetString();
                     if (p == "/api/items" && decision == "ALLOW") allow ??= line;
                     if (p == "/api/admin/keys" && decision == "DENY") deny ??= line;
                 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Mesh.Policy.DecisionLog;
 
 namespace Mesh.Policy;
 
@@ -7,4 +8,5 @@ namespace Mesh.Policy;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DecisionRecord))]
+[JsonSerializable(typeof(ChainEvent))]
 internal sealed partial class DecisionLogJsonContext : JsonSerializerContext;

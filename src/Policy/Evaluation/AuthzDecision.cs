@@ -13,6 +13,9 @@ public sealed record AuthzDecision(DecisionKind Decision, string? Policy, int? R
 
     /// <summary>AUDIT policies that matched; AUDIT never changes the decision.</summary>
     public IReadOnlyList<PolicyMatch> AuditMatches { get; init; } = [];
+
+    /// <summary>"file:line" of the deciding rule in the policy directory, or null.</summary>
+    public string? At { get; init; }
 }
 
 /// <summary>A policy whose rule matched without deciding: a dry-run policy (any action) or an AUDIT policy.</summary>

@@ -1,11 +1,16 @@
+using Mesh.Policy.Loading;
+
 namespace Mesh.Policy.Evaluation;
 
 /// <summary>
 /// One rule ready to evaluate. Istio: "A match occurs when at least one source, one operation and all
 /// conditions matches the request. An empty rule is always matched." A missing from/to matches everything.
 /// </summary>
-internal sealed class CompiledRule(Clause[]? from, Clause[]? to, Clause when)
+/// <param name="location">Where the rule is written, for decision records; null for rules the loader made up.</param>
+internal sealed class CompiledRule(Clause[]? from, Clause[]? to, Clause when, SourceLocation? location = null)
 {
+    public SourceLocation? Location => location;
+
     public IReadOnlyList<Clause>? From => from;
 
     public IReadOnlyList<Clause>? To => to;
@@ -19,7 +24,7 @@ internal sealed class CompiledRule(Clause[]? from, Clause[]? to, Clause when)
 
     /// <summary>The rule with some checks removed (TCP projection); clauses stay, so a source left empty matches any source.</summary>
     public CompiledRule Without(Func<FieldCheck, bool> drop) =>
-        new(from?.Select(c => c.Without(drop)).ToArray(), to?.Select(c => c.Without(drop)).ToArray(), when.Without(drop));
+        new(from?.Select(c => c.Without(drop)).ToArray(), to?.Select(c => c.Without(drop)).ToArray(), when.Without(drop), location);
 
     public IEnumerable<FieldExplanation> Explain(RequestView request) =>
         (from ?? []).Concat(to ?? []).Append(when).SelectMany(c => c.Explain(request));

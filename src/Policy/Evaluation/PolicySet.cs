@@ -41,6 +41,9 @@ public sealed partial class PolicySet
 
     internal string RootNamespace => rootNamespace;
 
+    /// <summary>Which policy files this set was loaded from (<see cref="PolicySetDigest"/>); decision records carry it.</summary>
+    public string Digest { get; internal init; } = PolicySetDigest.Empty;
+
     /// <summary>
     /// Istio's order (istio.io/latest/docs/concepts/security/#implicit-enablement), after CUSTOM, which is refused at load:
     /// "1. If there are any DENY policies that match the request, deny the request.

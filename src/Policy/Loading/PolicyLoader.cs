@@ -29,12 +29,17 @@ public static class PolicyLoader
             .ToList();
         var definitions = new List<PolicyDefinition>();
         var authn = new AuthnDefinitions();
+        var digest = new PolicySetDigest();
         foreach (var file in files)
         {
             var sink = new ErrorSink(file, errors);
             try
             {
-                definitions.AddRange(PolicyFileReader.Read(File.ReadAllText(file), sink, authn));
+                // Hashed and parsed from the same bytes, so the digest names exactly what is enforced.
+                var bytes = File.ReadAllBytes(file);
+                digest.Add(Path.GetFileName(file), bytes);
+                using var text = new StreamReader(new MemoryStream(bytes), detectEncodingFromByteOrderMarks: true);
+                definitions.AddRange(PolicyFileReader.Read(text.ReadToEnd(), sink, authn));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -42,7 +47,7 @@ public static class PolicyLoader
             }
         }
 
-        return Build(definitions, authn, errors, options);
+        return Build(definitions, authn, errors, options, digest);
     }
 
     public static PolicyLoadResult LoadYaml(string yaml, string fileName, PolicyLoaderOptions? options = null)
@@ -52,11 +57,13 @@ public static class PolicyLoader
         var errors = new List<PolicyError>();
         var authn = new AuthnDefinitions();
         var definitions = PolicyFileReader.Read(yaml, new ErrorSink(fileName, errors), authn);
-        return Build(definitions, authn, errors, options);
+        var digest = new PolicySetDigest();
+        digest.Add(Path.GetFileName(fileName), System.Text.Encoding.UTF8.GetBytes(yaml));
+        return Build(definitions, authn, errors, options, digest);
     }
 
     private static PolicyLoadResult Build(
-        List<PolicyDefinition> definitions, AuthnDefinitions authn, List<PolicyError> errors, PolicyLoaderOptions? options)
+        List<PolicyDefinition> definitions, AuthnDefinitions authn, List<PolicyError> errors, PolicyLoaderOptions? options, PolicySetDigest digest)
     {
         options ??= new PolicyLoaderOptions();
         ReportDuplicates(definitions, errors);
@@ -67,7 +74,7 @@ public static class PolicyLoader
         }
 
         var rootNamespace = options.RootNamespace;
-        return new PolicyLoadResult(new PolicySet(definitions.Select(PolicyCompiler.Compile), rootNamespace), errors)
+        return new PolicyLoadResult(new PolicySet(definitions.Select(PolicyCompiler.Compile), rootNamespace) { Digest = digest.Compute() }, errors)
         {
             PeerAuthentications = new PeerAuthenticationSet(authn.Peer, rootNamespace, options.DefaultMtlsMode),
             RequestAuthentications = new RequestAuthenticationSet(authn.Request, rootNamespace),

@@ -124,7 +124,7 @@ internal static class SpecReader
                 : null;
             var to = fields.TryGetValue("to", out var t) ? ReadEntries(t.Value, "to", "operation", FieldSet.To, OperationReader.Read, errors) : null;
             var when = fields.TryGetValue("when", out var w) ? ConditionReader.Read(w.Value, policyNamespace, errors) : [];
-            rules.Add(new CompiledRule(from, to, new Clause("when", (when ?? []).ToArray())));
+            rules.Add(new CompiledRule(from, to, new Clause("when", (when ?? []).ToArray()), errors.Locate(item)));
         }
 
         return rules;

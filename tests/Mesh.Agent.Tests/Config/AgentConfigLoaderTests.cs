@@ -161,6 +161,54 @@ public sealed class AgentConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void The_plain_decision_log_path_keeps_the_defaults()
+    {
+        var settings = AgentConfigLoader.Load(WriteConfig(ValidConfig)).DecisionLog;
+
+        Assert.Equal((100L * 1024 * 1024, 0, DecisionLogFailureMode.Closed), (settings.MaxBytes, settings.Keep, settings.OnFailure));
+        Assert.Null(settings.HmacKey);
+        Assert.Empty(settings.RedactHash);
+    }
+
+    [Fact]
+    public void The_decision_log_mapping_sets_rotation_failure_mode_key_and_redaction()
+    {
+        var key = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        System.IO.File.WriteAllBytes(_dir.File("node/log.key"), key);
+        var path = WriteConfig(Mutate(ValidConfig, "decisionLog: ./decisions.log\n", """
+            decisionLog:
+              path: audit/decisions.log
+              maxBytes: 64Mi
+              keep: 20
+              onFailure: open
+              hmacKeyFile: log.key
+              redact:
+                hash: [sub, x-user]
+                drop: [authorization]
+
+            """));
+
+        var options = AgentConfigLoader.Load(path);
+
+        Assert.Equal(Path.Combine(_dir.File("node"), "audit", "decisions.log"), options.DecisionLogPath);
+        var settings = options.DecisionLog;
+        Assert.Equal((64L << 20, 20, DecisionLogFailureMode.Open), (settings.MaxBytes, settings.Keep, settings.OnFailure));
+        Assert.Equal(key, settings.HmacKey);
+        Assert.Equal(["sub", "x-user"], settings.RedactHash);
+        Assert.Equal(["authorization"], settings.RedactDrop);
+    }
+
+    [Fact]
+    public void An_unknown_decision_log_field_is_an_error_at_its_position()
+    {
+        var path = WriteConfig(Mutate(ValidConfig, "decisionLog: ./decisions.log", "decisionLog: { path: d.log, maxSize: 1Mi }"));
+
+        var e = Assert.Throws<ConfigException>(() => AgentConfigLoader.Load(path));
+
+        Assert.Matches(":\\d+:\\d+: unknown field 'maxSize'", e.Message);
+    }
+
+    [Fact]
     public void Absolute_paths_are_kept_as_written()
     {
         var elsewhere = _dir.Write("elsewhere/root.pem", "");
@@ -210,6 +258,13 @@ public sealed class AgentConfigLoaderTests : IDisposable
         { "outbound listen that is not an address", "listen: 127.0.0.1:15001", "listen: 15001", "outbound[0].listen: '15001' is not an IP:port address" },
         { "missing policies", "policies: ./policies\n", "", "policies: required" },
         { "missing decision log", "decisionLog: ./decisions.log\n", "", "decisionLog: required" },
+        { "decision log mapping without a path", "decisionLog: ./decisions.log", "decisionLog: { maxBytes: 1Mi }", "decisionLog: required" },
+        { "decision log rotating at a tiny size", "decisionLog: ./decisions.log", "decisionLog: { path: d.log, maxBytes: 100 }", "decisionLog.maxBytes: '100' must be 0 (never rotate) or a size of at least 65536 bytes" },
+        { "decision log size with an unknown unit", "decisionLog: ./decisions.log", "decisionLog: { path: d.log, maxBytes: 10MB }", "decisionLog.maxBytes: '10MB' must be" },
+        { "decision log keep that is not a number", "decisionLog: ./decisions.log", "decisionLog: { path: d.log, keep: all }", "decisionLog.keep: 'all' must be the number" },
+        { "decision log failure mode misspelt", "decisionLog: ./decisions.log", "decisionLog: { path: d.log, onFailure: shut }", "decisionLog.onFailure: 'shut' must be closed" },
+        { "decision log HMAC key too short", "decisionLog: ./decisions.log", "decisionLog: { path: d.log, hmacKeyFile: node-1.token }", "decisionLog.hmacKeyFile: node-1.token holds 16 bytes; use at least 32" },
+        { "decision log HMAC key missing", "decisionLog: ./decisions.log", "decisionLog: { path: d.log, hmacKeyFile: nope.key }", "decisionLog.hmacKeyFile: cannot read nope.key" },
     };
 
     [Theory]

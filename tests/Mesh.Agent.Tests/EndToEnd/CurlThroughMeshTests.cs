@@ -16,15 +16,24 @@ public sealed class CurlThroughMeshTests(MeshFixture mesh)
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal($"{TestBackend.ItemsBody}\n200", result.StdOut);
-        var record = (await mesh.DecisionsAsync()).Last(r => r.GetProperty("path").GetString() == "/api/items");
-        Assert.Equal("ALLOW", record.GetProperty("decision").GetString());
-        Assert.Equal(MeshFixture.FrontendId.ToString(), record.GetProperty("source_principal").GetString());
-        Assert.Equal("demo/frontend-reads-api", record.GetProperty("policy").GetString());
-        Assert.Equal(0, record.GetProperty("rule").GetInt32());
-        Assert.Equal("demo/backend", record.GetProperty("destination_workload").GetString());
-        Assert.Equal(mesh.Backend.HttpPort, record.GetProperty("destination_port").GetInt32());
-        Assert.Equal("GET", record.GetProperty("method").GetString());
-        Assert.Equal("mtls", record.GetProperty("tls").GetString());
+        var record = (await mesh.DecisionsAsync()).Last(r => r.Str("request.path") == "/api/items");
+        Assert.Equal("ALLOW", record.Str("result.decision"));
+        Assert.Equal("allowed_by_policy", record.Str("result.reason"));
+        Assert.Equal(MeshFixture.FrontendId.ToString(), record.Str("source.principal"));
+        Assert.Equal("demo", record.Str("source.namespace"));
+        Assert.Equal("127.0.0.1", record.Str("source.ip"));
+        Assert.Equal("mtls", record.Str("source.tls"));
+        Assert.Equal("demo/frontend-reads-api", record.Str("policy.name"));
+        Assert.Equal(0, record.Int("policy.rule"));
+        Assert.Matches(@"^backend\.yaml:\d+$", record.Str("policy.at"));
+        Assert.Equal("demo/backend", record.Str("destination.workload"));
+        Assert.Equal("demo", record.Str("destination.namespace"));
+        Assert.Equal(mesh.Backend.HttpPort, record.Int("destination.port"));
+        Assert.Equal("GET", record.Str("request.method"));
+        Assert.Equal("/api/items", record.Str("request.normalized_path"));
+        Assert.Equal("inbound", record.Str("direction"));
+        Assert.Equal("node-b", record.Str("node"));
+        Assert.StartsWith("sha256:", record.Str("policy_set"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -33,9 +42,11 @@ public sealed class CurlThroughMeshTests(MeshFixture mesh)
         var result = await ExternalTool.CurlAsync("-w", "\n%{http_code}", Outbound("/api/admin/keys"));
 
         Assert.Equal("RBAC: access denied\n403", result.StdOut);
-        var record = (await mesh.DecisionsAsync()).Last(r => r.GetProperty("path").GetString() == "/api/admin/keys");
-        Assert.Equal("DENY", record.GetProperty("decision").GetString());
-        Assert.Equal("demo/deny-admin-api", record.GetProperty("policy").GetString());
+        var record = (await mesh.DecisionsAsync()).Last(r => r.Str("request.path") == "/api/admin/keys");
+        Assert.Equal("DENY", record.Str("result.decision"));
+        Assert.Equal("denied_by_policy", record.Str("result.reason"));
+        Assert.Equal(403, record.Int("result.http_status"));
+        Assert.Equal("demo/deny-admin-api", record.Str("policy.name"));
     }
 
     [Fact]
@@ -44,10 +55,11 @@ public sealed class CurlThroughMeshTests(MeshFixture mesh)
         var result = await ExternalTool.CurlAsync("-w", "\n%{http_code}", "-X", "DELETE", Outbound("/api/items"));
 
         Assert.Equal("RBAC: access denied\n403", result.StdOut);
-        var record = (await mesh.DecisionsAsync()).Last(r => r.GetProperty("path").GetString() == "/api/items" && r.GetProperty("method").GetString() == "DELETE");
-        Assert.Equal("DENY", record.GetProperty("decision").GetString());
+        var record = (await mesh.DecisionsAsync()).Last(r => r.Str("request.path") == "/api/items" && r.Str("request.method") == "DELETE");
+        Assert.Equal("DENY", record.Str("result.decision"));
         Assert.False(record.TryGetProperty("policy", out _));
-        Assert.Contains("no ALLOW policy matched", record.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("no_allow_match", record.Str("result.reason"));
+        Assert.Contains("no ALLOW policy matched", record.Str("result.detail"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -56,12 +68,12 @@ public sealed class CurlThroughMeshTests(MeshFixture mesh)
         var result = await ExternalTool.CurlAsync("-w", "\n%{http_code}", $"http://127.0.0.1:{mesh.OutboundTcpPort}/api/items");
 
         Assert.True($"{TestBackend.ItemsBody}\n200" == result.StdOut, result + "\n" + string.Join("\n", mesh.FrontendLogs.Lines) + "\n" + string.Join("\n", mesh.BackendLogs.Lines));
-        var record = (await mesh.DecisionsAsync()).Last(r => r.GetProperty("destination_port").GetInt32() == mesh.Backend.TcpPort);
-        Assert.Equal("tcp", record.GetProperty("protocol").GetString());
-        Assert.Equal("ALLOW", record.GetProperty("decision").GetString());
+        var record = (await mesh.DecisionsAsync()).Last(r => r.Int("destination.port") == mesh.Backend.TcpPort);
+        Assert.Equal("tcp", record.Str("request.protocol"));
+        Assert.Equal("ALLOW", record.Str("result.decision"));
         // Rule 0 has HTTP-only fields, so on a TCP port it is dropped (Istio's fail-safe projection); rule 1 allows.
-        Assert.Equal(1, record.GetProperty("rule").GetInt32());
-        Assert.False(record.TryGetProperty("path", out _));
+        Assert.Equal(1, record.Int("policy.rule"));
+        Assert.False(record.TryGet("request.path", out _));
     }
 
     [Fact]
@@ -90,9 +102,9 @@ public sealed class CurlThroughMeshTests(MeshFixture mesh)
 
         foreach (var record in await mesh.DecisionsAsync())
         {
-            foreach (var field in new[] { "time", "id", "destination_workload", "destination_port", "protocol", "decision", "reason" })
+            foreach (var field in new[] { "schema", "seq", "chain", "prev", "node", "time", "id", "direction", "destination.workload", "destination.port", "request.protocol", "result.decision", "result.reason", "policy_set", "latency_us" })
             {
-                Assert.True(record.TryGetProperty(field, out _), $"missing {field} in {record}");
+                Assert.True(record.TryGet(field, out _), $"missing {field} in {record}");
             }
             Assert.True(DateTimeOffset.TryParse(record.GetProperty("time").GetString(), out _));
         }

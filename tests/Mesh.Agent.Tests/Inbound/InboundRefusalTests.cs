@@ -80,8 +80,10 @@ public sealed class InboundRefusalTests(MeshFixture mesh)
 
         Assert.StartsWith("HTTP/1.1 403", response, StringComparison.Ordinal);
         Assert.EndsWith("RBAC: access denied", response, StringComparison.Ordinal);
-        var record = (await mesh.DecisionsAsync()).Last(r => r.TryGetProperty("source_principal", out var p) && p.GetString() == MeshFixture.IntruderId.ToString());
-        Assert.Equal("DENY", record.GetProperty("decision").GetString());
+        var record = (await mesh.DecisionsAsync()).Last(r => r.Str("source.principal") == MeshFixture.IntruderId.ToString());
+        Assert.Equal("DENY", record.Str("result.decision"));
+        Assert.Equal("no_allow_match", record.Str("result.reason"));
+        Assert.Equal(403, record.Int("result.http_status"));
     }
 
     [Fact]
@@ -93,8 +95,9 @@ public sealed class InboundRefusalTests(MeshFixture mesh)
 
         Assert.Equal(OpenResult.Forbidden, result.Status);
         var record = (await mesh.DecisionsAsync()).Single(r => r.GetProperty("id").GetString() == result.DecisionId);
-        Assert.Equal("DENY", record.GetProperty("decision").GetString());
-        Assert.Equal("tcp", record.GetProperty("protocol").GetString());
+        Assert.Equal("DENY", record.Str("result.decision"));
+        Assert.Equal("tcp", record.Str("request.protocol"));
+        Assert.Null(record.Int("result.http_status"));
     }
 
     [Fact]

@@ -121,11 +121,14 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.True(closed, "the connection should be closed after the reload");
 
         await _pair.BackendAgent.FlushDecisionLogAsync();
-        var records = File.ReadAllLines(_pair.BackendDecisionLog).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        var closure = records.Last(r => r.GetProperty("decision").GetString() == "DENY");
-        Assert.StartsWith("open connection closed after a policy reload", closure.GetProperty("reason").GetString(), StringComparison.Ordinal);
-        Assert.Equal("demo/deny-tcp", closure.GetProperty("policy").GetString());
-        Assert.Equal(_pair.Backend.TcpPort, closure.GetProperty("destination_port").GetInt32());
+        // Decision records (schema v1); chain events have no result.
+        var records = File.ReadAllLines(_pair.BackendDecisionLog).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(r => r.TryGetProperty("result", out _)).ToList();
+        var closure = records.Last(r => r.GetProperty("result").GetProperty("decision").GetString() == "DENY");
+        Assert.StartsWith("open connection closed after a policy reload", closure.GetProperty("result").GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("denied_by_policy", closure.GetProperty("result").GetProperty("reason").GetString());
+        Assert.Equal("demo/deny-tcp", closure.GetProperty("policy").GetProperty("name").GetString());
+        Assert.Equal(_pair.Backend.TcpPort, closure.GetProperty("destination").GetProperty("port").GetInt32());
     }
 
     private static async Task<string> ReceiveAsync(Socket socket)

@@ -149,11 +149,12 @@ public sealed class MeshFixture : IAsyncLifetime
         return port;
     }
 
-    /// <summary>The backend agent's decision-log records, after everything logged so far is on disk.</summary>
+    /// <summary>The backend agent's decision records (not the chain's event lines), after everything logged so far is on disk.</summary>
     public async Task<IReadOnlyList<System.Text.Json.JsonElement>> DecisionsAsync()
     {
         await BackendAgent.FlushDecisionLogAsync();
-        return File.ReadAllLines(DecisionLogPath).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        return File.ReadAllLines(DecisionLogPath).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone())
+            .Where(r => !r.TryGetProperty("event", out _)).ToList();
     }
 
     public async Task DisposeAsync()
