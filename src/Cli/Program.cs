@@ -23,6 +23,7 @@ internal static class Program
             AgentCommands.Create(),
             PolicyCommands.Create(),
             AuditCommands.Create(),
+            RedirectCommands.Create(),
             DemoCommand.Create(),
         };
         var parsed = root.Parse(args);
