@@ -28,7 +28,6 @@ internal sealed partial class JoinTokenJsonContext : JsonSerializerContext;
 public static class JoinTokens
 {
     internal const string FileName = "join-tokens.json";
-    private const string LockName = "join-tokens.lock";
 
     /// <summary>Makes a token for <paramref name="node"/> valid for <paramref name="ttl"/>; returns the token (shown once, never stored).</summary>
     public static string Create(string stateDir, string node, TimeSpan ttl, TimeProvider? time = null)
@@ -46,13 +45,13 @@ public static class JoinTokens
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
         var hash = Hash(token);
         Directory.CreateDirectory(stateDir);
-        using (StateFileLock.Acquire(Path.Combine(stateDir, LockName)))
+        using (StateDirLock.Acquire(stateDir, StateDirLock.JoinTokens, TimeSpan.FromSeconds(10)))
         {
             var file = Read(stateDir);
             // Expired entries go when a new one is written; nothing else ever deletes one.
             file.Tokens.RemoveAll(t => t.Expires <= now);
             file.Tokens.Add(new JoinTokenEntry(hash[..12], hash, node, now, now + ttl));
-            StateFiles.WriteAtomically(Path.Combine(stateDir, FileName), JsonSerializer.Serialize(file, JoinTokenJsonContext.Default.JoinTokenFile));
+            AtomicFile.Write(Path.Combine(stateDir, FileName), JsonSerializer.Serialize(file, JoinTokenJsonContext.Default.JoinTokenFile), ownerOnly: true);
         }
         return token;
     }

@@ -24,13 +24,12 @@ internal sealed partial class TokenUseJsonContext : JsonSerializerContext;
 internal sealed class TokenUseLedger(string stateDir)
 {
     private const string FileName = "token-uses.json";
-    private const string LockName = "token-uses.lock";
 
     /// <summary>Null when the use is allowed (and now recorded); otherwise the refusal reason.</summary>
     internal string? Bind(string credential, string keySha256, DateTimeOffset expires, DateTimeOffset now)
     {
         Directory.CreateDirectory(stateDir);
-        using var _ = StateFileLock.Acquire(Path.Combine(stateDir, LockName));
+        using var _ = StateDirLock.Acquire(stateDir, StateDirLock.TokenUses, TimeSpan.FromSeconds(10));
         var path = Path.Combine(stateDir, FileName);
         var file = Read(path);
         var previous = file.Uses.Find(u => u.Credential == credential);
@@ -42,7 +41,7 @@ internal sealed class TokenUseLedger(string stateDir)
         }
         file.Uses.RemoveAll(u => u.Expires <= now);
         file.Uses.Add(new TokenUse(credential, keySha256, now, expires));
-        StateFiles.WriteAtomically(path, JsonSerializer.Serialize(file, TokenUseJsonContext.Default.TokenUseFile));
+        AtomicFile.Write(path, JsonSerializer.Serialize(file, TokenUseJsonContext.Default.TokenUseFile), ownerOnly: true);
         return null;
     }
 

@@ -131,7 +131,7 @@ internal sealed class Issuer
         {
             refusal = _ledger.Bind(credential, keyHash, caller.CredentialExpires ?? _time.GetUtcNow().AddDays(1), _time.GetUtcNow());
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or CaKeyException)
         {
             (refusal, status) = (e.Message, StatusCode.Internal);
         }

@@ -38,7 +38,7 @@ internal sealed partial class RotationDriver
     {
         CaJournal journal;
         Directory.CreateDirectory(store.StateDir);
-        using (JournalLock.Acquire(store.StateDir, LockTimeout))
+        using (StateDirLock.Acquire(store.StateDir, StateDirLock.Journal, LockTimeout))
         {
             journal = store.Initialize();
             if (options.Rotation.Drive)
@@ -66,7 +66,7 @@ internal sealed partial class RotationDriver
             CaJournal journal;
             if (_options.Rotation.Drive)
             {
-                using var held = JournalLock.Acquire(_store.StateDir, LockTimeout);
+                using var held = StateDirLock.Acquire(_store.StateDir, StateDirLock.Journal, LockTimeout);
                 journal = ReadJournal();
                 var step = RotationPlanner.Next(journal, _time.GetUtcNow(), _options.Rotation.PublishBeforeActivate, _options.MaxTtl);
                 if (step is not RotationStep.Wait)

@@ -19,7 +19,7 @@ public static class RotationRequest
             throw new CaKeyException(noState);
         }
 
-        using var held = JournalLock.Acquire(options.StateDir, RotationDriver.LockTimeout);
+        using var held = StateDirLock.Acquire(options.StateDir, StateDirLock.Journal, RotationDriver.LockTimeout);
         var journal = JournalFile.TryRead(options.StateDir) ?? throw new CaKeyException(noState);
         if (journal.Rotation is { } current)
         {
