@@ -2,7 +2,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace Mesh.Policy.Loading;
 
-/// <summary>Reads <c>spec.selector.matchLabels</c> for the authentication kinds.</summary>
+/// <summary>Reads <c>spec.selector.matchLabels</c>, for every kind that has one.</summary>
 internal static class SelectorReader
 {
     /// <returns>The labels (empty for an empty or absent matchLabels), or null when the selector is malformed (reported).</returns>

@@ -39,7 +39,7 @@ internal static class SpecReader
             errors.At(provider.Key, "'provider' is only valid with action CUSTOM; remove it");
         }
 
-        var labels = fields.TryGetValue("selector", out var s) ? ReadSelector(s.Value, errors) : null;
+        var labels = fields.TryGetValue("selector", out var s) ? SelectorReader.Read(s.Value, errors) : null;
         var rules = fields.TryGetValue("rules", out var r) ? ReadRules(r.Value, policyNamespace, errors) : [];
         return new Spec(action ?? PolicyAction.Allow, labels, rules);
     }
@@ -68,39 +68,6 @@ internal static class SpecReader
                     : $"unknown action '{text}'; expected ALLOW, DENY or AUDIT");
                 return null;
         }
-    }
-
-    private static Dictionary<string, string>? ReadSelector(YamlNode node, ErrorSink errors)
-    {
-        var map = YamlNodes.Mapping(node, "selector", errors);
-        if (map is null)
-        {
-            return null;
-        }
-
-        var fields = YamlNodes.Fields(map, FieldSet.Selector, errors);
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!fields.TryGetValue("matchLabels", out var matchLabels) || YamlNodes.Mapping(matchLabels.Value, "matchLabels", errors) is not { } labelMap)
-        {
-            return labels;
-        }
-
-        foreach (var (key, value) in labelMap.Children)
-        {
-            var name = YamlNodes.Text(key, "matchLabels key", errors);
-            if (value is not YamlScalarNode scalar || YamlNodes.IsNull(value))
-            {
-                errors.At(value, $"label '{name}' in matchLabels needs a string value (write \"\" for an empty one)");
-                continue;
-            }
-
-            if (name is not null)
-            {
-                labels[name] = scalar.Value ?? "";
-            }
-        }
-
-        return labels;
     }
 
     private static List<CompiledRule> ReadRules(YamlNode node, string policyNamespace, ErrorSink errors)
