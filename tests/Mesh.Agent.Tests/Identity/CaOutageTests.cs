@@ -14,7 +14,7 @@ public sealed class CaOutageTests
     {
         // 20 s certificates: renewal is due about 10 s after issuance; the CA is away for 13 s of that.
         await using var pair = await MeshPair.StartAsync(TimeSpan.FromSeconds(20));
-        var installedBefore = Installed(pair);
+        var installedBefore = pair.InstalledCertificates;
         using var traffic = new Traffic(pair.ItemsUrl);
 
         await pair.Ca.StopAsync();
@@ -22,7 +22,7 @@ public sealed class CaOutageTests
         var renewalFailedDuringOutage = pair.Logs.Contains("could not be renewed");
         await pair.Ca.RestartAsync();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (Installed(pair) < installedBefore + 2 && DateTime.UtcNow < deadline)
+        while (pair.InstalledCertificates < installedBefore + 2 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
         }
@@ -30,7 +30,7 @@ public sealed class CaOutageTests
         var (ok, failed, firstFailure) = await traffic.StopAsync();
 
         Assert.True(renewalFailedDuringOutage, "the agents should have tried, and failed, to renew while the CA was down");
-        Assert.True(Installed(pair) >= installedBefore + 2, "both identities should renew once the CA is back");
+        Assert.True(pair.InstalledCertificates >= installedBefore + 2, "both identities should renew once the CA is back");
         Assert.True(failed == 0, $"{failed} of {ok + failed} requests failed during the outage; first: {firstFailure}");
         Assert.True(ok > 100, $"only {ok} requests went through");
     }
@@ -63,6 +63,4 @@ public sealed class CaOutageTests
         while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
         Assert.Equal(HttpStatusCode.OK, status);
     }
-
-    private static int Installed(MeshPair pair) => pair.Logs.Lines.Count(l => l.Contains("[100] Certificate for spiffe://", StringComparison.Ordinal));
 }

@@ -41,8 +41,8 @@ public sealed class RootRotationTests
         // A certificate under the new root is accepted by the serving agent on a fresh handshake.
         Assert.True(await ProbeAsync(pair), "a fresh handshake with a new-root certificate should be accepted");
         // Both agents renew onto the new root (10 s certificates renew after about 5 s).
-        var installedAtActivation = Installed(pair);
-        await WaitFor(() => Installed(pair) >= installedAtActivation + 2, TimeSpan.FromSeconds(15), "both identities should renew under the new root");
+        var installedAtActivation = pair.InstalledCertificates;
+        await WaitFor(() => pair.InstalledCertificates >= installedAtActivation + 2, TimeSpan.FromSeconds(15), "both identities should renew under the new root");
 
         // Retire: activation + maxTtl + the planner's one-minute margin.
         await WaitFor(() => State(pair) == "idle", TimeSpan.FromSeconds(90), "the CA should retire the old root");
@@ -58,7 +58,6 @@ public sealed class RootRotationTests
 
     private static string State(MeshPair pair) => pair.Ca.Server.Keyring.Current.RotationState;
 
-    private static int Installed(MeshPair pair) => pair.Logs.Lines.Count(l => l.Contains("[100] Certificate for spiffe://", StringComparison.Ordinal));
 
     private static int BundleUpdates(MeshPair pair, int roots) =>
         pair.Logs.Lines.Count(l => l.Contains($"[120] Trust bundle updated: {roots} root(s)", StringComparison.Ordinal));

@@ -37,6 +37,9 @@ public sealed class MeshPair : IAsyncDisposable
 
     public string PoliciesDir => Path.Combine(Dir, "policies");
 
+    /// <summary>Workload certificates installed by either agent so far (their log lines), to see renewals happen.</summary>
+    public int InstalledCertificates => Logs.Lines.Count(l => l.Contains("[100] Certificate for spiffe://", StringComparison.Ordinal));
+
     public string BackendDecisionLog => Path.Combine(Dir, "decisions-node-b.log");
 
     /// <param name="configureCa">Further CA options (rotation timings, node TTL).</param>

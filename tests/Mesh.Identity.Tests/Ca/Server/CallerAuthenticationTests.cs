@@ -64,8 +64,13 @@ public sealed class CallerAuthenticationTests : IAsyncLifetime
             var first = await _ca.RawCallAsync(csr, NodeB, "Bearer " + token);
             // A lost response must not strand the node: the same key may ask again.
             var retry = await _ca.RawCallAsync(csr, NodeB, "Bearer " + token);
-            Assert.Single(first.CertChain.Take(1));
-            Assert.Single(retry.CertChain.Take(1));
+            foreach (var response in new[] { first, retry })
+            {
+                using var leaf = X509Certificate2.CreateFromPem(response.CertChain[0]);
+                Assert.True(SvidValidator.TryGetSpiffeId(leaf, out var id, out _));
+                Assert.Equal(NodeB, id.ToString());
+                Assert.Equal(key.ExportSubjectPublicKeyInfo(), leaf.PublicKey.ExportSubjectPublicKeyInfo());
+            }
         }
 
         var replay = await Assert.ThrowsAsync<RpcException>(() => _ca.RawCallAsync(Csrs.Ec(out var other), NodeB, "Bearer " + token));
