@@ -75,6 +75,10 @@ internal static class CaCommands
             {
                 return CliErrors.Fail(e.Message);
             }
+            catch (CaKeyException e)
+            {
+                return CliErrors.Fail(e.Message);
+            }
         });
 
         var issueConfig = new Option<FileInfo>("--config") { Description = "CA config file (YAML)", Required = true };
