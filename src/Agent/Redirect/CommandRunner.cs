@@ -40,11 +40,19 @@ public sealed class CommandRunner(string? netns = null)
         {
             var stdout = process.StandardOutput.ReadToEndAsync(ct);
             var stderr = process.StandardError.ReadToEndAsync(ct);
-            if (stdin is not null)
+            try
             {
-                await process.StandardInput.WriteAsync(stdin.AsMemory(), ct).ConfigureAwait(false);
+                if (stdin is not null)
+                {
+                    await process.StandardInput.WriteAsync(stdin.AsMemory(), ct).ConfigureAwait(false);
+                }
+                process.StandardInput.Close();
             }
-            process.StandardInput.Close();
+            catch (IOException)
+            {
+                // The command exited before reading all of its input (e.g. iptables-restore refusing a line):
+                // its exit code and stderr below say why, which a broken pipe would not.
+            }
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
             limit.CancelAfter(Timeout);
             try
