@@ -3,6 +3,7 @@ using Mesh.Agent.Admin;
 using Mesh.Agent.Config;
 using Mesh.Agent.Identity;
 using Mesh.Agent.Inbound;
+using Mesh.Agent.Intercept;
 using Mesh.Agent.Net;
 using Mesh.Agent.Outbound;
 using Mesh.Agent.Policy;
@@ -70,6 +71,9 @@ public sealed partial class AgentHost : IAsyncDisposable
     public static bool InlineScheduling { get; set; } = Environment.GetEnvironmentVariable("MESH_INLINE_SCHEDULING") != "0";
 
     public AgentMetrics Metrics { get; }
+
+    /// <summary>The pods served in-pod (transparent interception); null without an intercept section.</summary>
+    internal PodManager? Pods { get; private init; }
     public IPEndPoint InboundEndpoint => _inboundListener.LocalEndPoint;
     public IPEndPoint? AdminEndpoint => _adminListen?.IPEndPoint;
 
@@ -92,6 +96,11 @@ public sealed partial class AgentHost : IAsyncDisposable
         CancellationToken ct = default)
     {
         time ??= TimeProvider.System;
+        if (options.Intercept is { } podsConfig)
+        {
+            // Checked before anything starts: an agent does not start on a pods file with errors (reloads keep the last good set).
+            PodsLoader.Load(podsConfig.PodsFile, options.TrustDomain);
+        }
         // The empty builder: no configuration files (and so no file watchers woken by every log write in the working
         // directory), no default logging, only the Kestrel core. The agent's config is AgentOptions, nothing else.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -122,11 +131,19 @@ public sealed partial class AgentHost : IAsyncDisposable
             k.Listen(new MuxEndPoint(), lo =>
             {
                 lo.Protocols = HttpProtocols.Http1;
-                lo.Use(next => ctx => { ListenerRole.Attach(ctx.Items, new ListenerRole.InboundHttp()); return next(ctx); });
+                // Connections handed over by interception carry their own role (captured outbound HTTP); the rest are peers' streams.
+                lo.Use(next => ctx =>
+                {
+                    if (!ctx.Items.ContainsKey(ListenerRole.ItemKey))
+                    {
+                        ListenerRole.Attach(ctx.Items, new ListenerRole.InboundHttp());
+                    }
+                    return next(ctx);
+                });
             });
             foreach (var route in routes.Where(r => r.Port.Protocol == PortProtocol.Http))
             {
-                k.Listen(route.Listener.Listen, lo =>
+                k.Listen(route.Listener!.Listen, lo =>
                 {
                     httpListen[route] = lo;
                     // Plaintext from apps: HTTP/1.1 here; h2c from apps comes with the HTTP data-plane work.
@@ -158,7 +175,8 @@ public sealed partial class AgentHost : IAsyncDisposable
         var httpProxy = new OutboundHttpProxy(forwarder, pool, metrics, loggers.CreateLogger<OutboundHttpProxy>());
         var authorizer = new InboundAuthorizer(policies, decisionLog, options.DecisionLog.OnFailure,
             new FieldRedaction(options.DecisionLog.RedactHash, options.DecisionLog.RedactDrop), metrics, time);
-        var inbound = new InboundHandler(new LocalWorkloads(options.Workloads), authorizer, forwarder, muxTransport, metrics, loggers.CreateLogger<InboundHandler>());
+        var localWorkloads = new LocalWorkloads(options.Workloads);
+        var inbound = new InboundHandler(localWorkloads, authorizer, forwarder, muxTransport, metrics, loggers.CreateLogger<InboundHandler>());
         var inboundListener = new InboundListener(inboundTls, inbound, loggers.CreateLogger<InboundListener>());
         var admin = new AdminEndpoints(credentials, identities, policies, decisionLog, options.DecisionLog.OnFailure, metrics);
         // A reload re-decides open TCP connections; requests on HTTP streams are each decided anyway.
@@ -189,7 +207,7 @@ public sealed partial class AgentHost : IAsyncDisposable
         {
             if (route.Port.Protocol == PortProtocol.Tcp)
             {
-                var listener = SocketListener.Start(route.Listener.Listen, (socket, token) => tcpProxy.HandleAsync(socket, route, token), listenerLogger);
+                var listener = SocketListener.Start(route.Listener!.Listen, (socket, token) => tcpProxy.HandleAsync(socket, route, token), listenerLogger);
                 tcpListeners.Add(listener);
                 outboundEndpoints.Add(() => listener.LocalEndPoint);
             }
@@ -205,6 +223,15 @@ public sealed partial class AgentHost : IAsyncDisposable
             Task.Run(() => node.RunAsync(stopNode.Token), CancellationToken.None),
             Task.Run(() => new TrustBundleWatcher(node, credentials, options.BundleRefresh, time, loggers.CreateLogger<TrustBundleWatcher>()).RunAsync(stopNode.Token), CancellationToken.None));
         _ = identityManager.StartAsync(CancellationToken.None);
+        PodManager? pods = null;
+        if (options.Intercept is { } intercept)
+        {
+            var captured = new InterceptedOutbound(options.Registry, intercept, tcpProxy, muxTransport, metrics, loggers.CreateLogger<InterceptedOutbound>());
+            var plaintext = new PlaintextInbound(policies, authorizer, inbound, loggers.CreateLogger<PlaintextInbound>());
+            var traffic = new PodTraffic(captured.HandleAsync, plaintext.HandleAsync, (socket, pod, token) => inboundListener.HandleAsync(socket, pod.Pod, pod.Backend, token));
+            pods = new PodManager(intercept, options.TrustDomain, localWorkloads, identityManager, pool, traffic, identities.ToHashSet(), loggers.CreateLogger<PodManager>());
+            await pods.StartAsync().ConfigureAwait(false);
+        }
         LogStarted(logger, options.Node, inboundSocket.LocalEndPoint.ToString(), identities.Count, routes.Count);
         return new AgentHost(app, identityManager, policies, decisionLog, pool, inbound, admin, inboundSocket, tcpListeners, adminListen, outboundEndpoints, metrics)
         {
@@ -212,6 +239,7 @@ public sealed partial class AgentHost : IAsyncDisposable
             _nodeLoop = nodeLoop,
             _stopNode = stopNode,
             _workloadApi = workloadApi,
+            Pods = pods,
         };
     }
 
@@ -263,6 +291,10 @@ public sealed partial class AgentHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Pods is not null)
+        {
+            await Pods.DisposeAsync().ConfigureAwait(false);
+        }
         await _inboundListener.DisposeAsync().ConfigureAwait(false);
         foreach (var listener in _tcpListeners)
         {

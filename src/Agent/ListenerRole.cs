@@ -7,7 +7,7 @@ namespace Mesh.Agent;
 /// <summary>Which of the agent's listeners a connection arrived on; set by connection middleware, read per request.</summary>
 internal abstract record ListenerRole
 {
-    private const string ItemKey = "mesh.role";
+    public const string ItemKey = "mesh.role";
 
     public static void Attach(IDictionary<object, object?> items, ListenerRole role) => items[ItemKey] = role;
 

@@ -17,6 +17,7 @@ internal sealed partial class AgentConfigFile
     public IReadOnlyList<WorkloadSection> Workloads { get; private init; } = [];
     public IReadOnlyList<OutboundSection> Outbound { get; private init; } = [];
     public WorkloadApiSection? WorkloadApi { get; private init; }
+    public InterceptSection? Intercept { get; private init; }
 
     public static AgentConfigFile Read(YamlMap map)
     {
@@ -35,6 +36,7 @@ internal sealed partial class AgentConfigFile
             Workloads = map.List("workloads").Select(WorkloadSection.Read).ToList(),
             Outbound = map.List("outbound").Select(OutboundSection.Read).ToList(),
             WorkloadApi = map.Map("workloadApi") is { } workloadApi ? WorkloadApiSection.Read(workloadApi) : null,
+            Intercept = map.Map("intercept") is { } intercept ? InterceptSection.Read(intercept) : null,
         };
         map.EnsureAllRead();
         return file;
@@ -83,6 +85,9 @@ internal sealed partial class AgentConfigFile
         public IReadOnlyList<PortSection> Ports { get; private init; } = [];
         public AttestSection? Attest { get; private init; }
 
+        /// <summary>Pods file only: the pod's network namespace, where the agent opens its listeners.</summary>
+        public string? Netns { get; private init; }
+
         public static WorkloadSection Read(YamlMap map)
         {
             var workload = new WorkloadSection
@@ -94,6 +99,7 @@ internal sealed partial class AgentConfigFile
                 Address = map.String("address"),
                 Ports = map.List("ports").Select(PortSection.Read).ToList(),
                 Attest = map.Map("attest") is { } attest ? AttestSection.Read(attest) : null,
+                Netns = map.String("netns"),
             };
             map.EnsureAllRead();
             return workload;

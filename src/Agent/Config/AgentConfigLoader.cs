@@ -29,11 +29,16 @@ public static class AgentConfigLoader
         var inbound = ConfigFiles.ParseEndpoint(file.Inbound?.Listen, "inbound.listen", errors);
         var admin = file.Admin?.Listen is null ? null : ConfigFiles.ParseEndpoint(file.Admin.Listen, "admin.listen", errors);
         var workloadApi = WorkloadApiConfig.ReadEndpoint(path, file.WorkloadApi, errors);
+        var intercept = InterceptConfig.Read(path, file.Intercept, errors);
 
         var workloads = new List<LocalWorkload>();
         for (var i = 0; i < file.Workloads.Count; i++)
         {
             // Checked even when the trust domain is bad, so that every problem is reported at once.
+            if (file.Workloads[i].Netns is not null)
+            {
+                errors.Add($"workloads[{i}].netns: pods served inside their network namespace are listed in the intercept.pods file, not here");
+            }
             if (ReadWorkload(file.Workloads[i], $"workloads[{i}]", td, errors) is { } w)
             {
                 workloads.Add(w);
@@ -107,6 +112,7 @@ public static class AgentConfigLoader
             Workloads = workloads,
             Outbound = outbound,
             WorkloadApi = workloadApi,
+            Intercept = intercept,
         };
     }
 
@@ -144,6 +150,11 @@ public static class AgentConfigLoader
                     errors.Add($"ca.tokenFile: {ca.TokenFile} is empty");
                     ok = false;
                 }
+                else if (token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+                {
+                    errors.Add($"ca.tokenFile: {ca.TokenFile} must hold only the token (one line, no spaces), as `mesh ca token` prints it or the kubelet projects it");
+                    ok = false;
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -161,7 +172,7 @@ public static class AgentConfigLoader
         } : null;
     }
 
-    private static LocalWorkload? ReadWorkload(AgentConfigFile.WorkloadSection w, string at, TrustDomain? td, List<string> errors)
+    internal static LocalWorkload? ReadWorkload(AgentConfigFile.WorkloadSection w, string at, TrustDomain? td, List<string> errors)
     {
         var before = errors.Count;
         if (string.IsNullOrWhiteSpace(w.Name)) errors.Add($"{at}.name: required");
@@ -208,6 +219,7 @@ public static class AgentConfigLoader
             Ports = ports,
             Identity = id,
             Attest = attest,
+            Netns = w.Netns,
         };
     }
 

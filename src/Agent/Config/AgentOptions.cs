@@ -32,6 +32,9 @@ public sealed record AgentOptions
 
     /// <summary>Serve the SPIFFE Workload API on this socket; null serves none.</summary>
     public WorkloadApiOptions? WorkloadApi { get; init; }
+
+    /// <summary>Serve the pods of a pods file inside their network namespaces (transparent interception); null: none.</summary>
+    public Intercept.InterceptOptions? Intercept { get; init; }
 }
 
 /// <summary>How the agent reaches the CA and proves it is this node.</summary>
@@ -59,6 +62,9 @@ public sealed record LocalWorkload
     public required IPAddress Address { get; init; }
     public required IReadOnlyList<WorkloadPort> Ports { get; init; }
     public required SpiffeId Identity { get; init; }
+
+    /// <summary>A pod served in-pod: the network namespace the agent opens its listeners in; null for other workloads.</summary>
+    public string? Netns { get; init; }
 
     /// <summary>How the Workload API recognises this workload's processes; null: the Workload API never serves it.</summary>
     public WorkloadAttestation? Attest { get; init; }

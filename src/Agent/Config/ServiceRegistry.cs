@@ -8,10 +8,24 @@ public sealed class ServiceRegistry
 {
     private readonly Dictionary<string, RegisteredService> _byName;
 
+    private readonly Dictionary<IPAddress, (RegisteredService Service, ServiceEndpoint Endpoint)> _byAddress = [];
+
     public ServiceRegistry(IEnumerable<RegisteredService> services)
     {
         _byName = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        foreach (var service in _byName.Values)
+        {
+            foreach (var endpoint in service.Endpoints)
+            {
+                // The first service naming an address wins; the tunnel and identity are the endpoint's either way.
+                _byAddress.TryAdd(endpoint.Address, (service, endpoint));
+            }
+        }
     }
+
+    /// <summary>The workload at <paramref name="address"/> (a captured connection's original destination), if it is in the mesh.</summary>
+    public (RegisteredService Service, ServiceEndpoint Endpoint)? FindEndpoint(IPAddress address) =>
+        _byAddress.TryGetValue(address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address, out var found) ? found : null;
 
     public static ServiceRegistry Empty { get; } = new([]);
 

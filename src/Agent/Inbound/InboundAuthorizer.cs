@@ -21,6 +21,9 @@ internal sealed class InboundAuthorizer(
     AgentMetrics metrics,
     TimeProvider time)
 {
+    /// <summary>The <c>tls</c> value of a connection that arrived without the mesh's mTLS.</summary>
+    public const string Plaintext = "plaintext";
+
     private static readonly AuthzDecision LogUnavailable =
         new(DecisionKind.Deny, null, null, "the decision log cannot be written; failing closed");
 
@@ -44,6 +47,9 @@ internal sealed class InboundAuthorizer(
             decision = snapshot.Evaluate(new AuthzRequest
             {
                 SourcePrincipal = peer?.Principal,
+                // Plaintext: the socket's peer is the source itself. Over mTLS it is the peer agent, not the source workload.
+                SourceIp = tls == Plaintext ? peerAddress : null,
+                RemoteIp = tls == Plaintext ? peerAddress : null,
                 DestinationNamespace = workload.Namespace,
                 DestinationLabels = workload.Labels,
                 DestinationIp = destination.Address,
@@ -67,16 +73,35 @@ internal sealed class InboundAuthorizer(
     }
 
     /// <summary>
+    /// Records the refusal of a plaintext connection that PeerAuthentication requires to be mTLS (STRICT); no policy is
+    /// evaluated, as in Istio, where such a connection never reaches authorization.
+    /// </summary>
+    public string RefusePlaintext(IPAddress? peerAddress, LocalWorkload workload, IPEndPoint destination, MtlsDecision mode)
+    {
+        var now = time.GetUtcNow();
+        var id = DecisionIds.Next(now);
+        var decision = new AuthzDecision(DecisionKind.Deny, mode.Policy, null,
+            $"plaintext refused: mTLS mode STRICT ({(mode.Policy is null ? "the agent's defaultMtlsMode" : "PeerAuthentication " + mode.Policy)})");
+        log.Write(InboundDecisionRecord.Build(new InboundDecisionRecord.Facts(
+            now, id, null, peerAddress, Plaintext, workload, destination, AuthzProtocol.Tcp, null, null, null, decision, ReasonCodes.PeerNotMtls,
+            policies.Current.Digest, TimeSpan.Zero), redaction));
+        metrics.Decision(false);
+        return id;
+    }
+
+    /// <summary>
     /// Re-decides an open TCP connection after a policy reload. Only a DENY is logged (as the record of the closure);
     /// connections that stay allowed were logged when they opened.
     /// </summary>
-    public (AuthzDecision Decision, string Id) Recheck(SpiffeId? peer, IPAddress? peerAddress, LocalWorkload workload, IPEndPoint destination)
+    public (AuthzDecision Decision, string Id) Recheck(SpiffeId? peer, IPAddress? peerAddress, LocalWorkload workload, IPEndPoint destination, string tls = "mtls")
     {
         var started = time.GetTimestamp();
         var snapshot = policies.Current;
         var decision = snapshot.Evaluate(new AuthzRequest
         {
             SourcePrincipal = peer?.Principal,
+            SourceIp = tls == Plaintext ? peerAddress : null,
+            RemoteIp = tls == Plaintext ? peerAddress : null,
             DestinationNamespace = workload.Namespace,
             DestinationLabels = workload.Labels,
             DestinationIp = destination.Address,
@@ -92,7 +117,7 @@ internal sealed class InboundAuthorizer(
         var id = DecisionIds.Next(now);
         var closed = decision with { Reason = "open connection closed after a policy reload: " + decision.Reason };
         log.Write(InboundDecisionRecord.Build(new InboundDecisionRecord.Facts(
-            now, id, peer, peerAddress, "mtls", workload, destination, AuthzProtocol.Tcp, null, null, null, closed, ReasonCodes.For(decision), snapshot.Digest, latency), redaction));
+            now, id, peer, peerAddress, tls, workload, destination, AuthzProtocol.Tcp, null, null, null, closed, ReasonCodes.For(decision), snapshot.Digest, latency), redaction));
         metrics.Decision(false);
         return (closed, id);
     }

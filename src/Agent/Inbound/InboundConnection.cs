@@ -1,4 +1,5 @@
 using System.Net;
+using Mesh.Agent.Config;
 using Mesh.Identity;
 
 namespace Mesh.Agent.Inbound;
@@ -14,4 +15,10 @@ internal sealed class InboundConnection
 
     /// <summary>The peer agent's address, for decision records.</summary>
     public IPAddress? PeerAddress { get; init; }
+
+    /// <summary>In-pod: the pod whose namespace the listener is in; streams may reach only it. Null on the node's listener.</summary>
+    public LocalWorkload? Pod { get; init; }
+
+    /// <summary>How the workload is reached: from the agent's namespace, or from inside the pod's.</summary>
+    public WorkloadBackend Backend { get; init; } = WorkloadBackend.Host;
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Mesh.Agent.Config;
+using Mesh.Agent.Net;
 using Mesh.Agent.Telemetry;
 using Mesh.Agent.Tunnel;
 using Mesh.Agent.Tunnel.Mux;
@@ -26,23 +27,10 @@ internal sealed partial class InboundHandler(
     AgentMetrics metrics,
     ILogger<InboundHandler> logger) : IDisposable
 {
-    private static readonly TimeSpan BackendConnectTimeout = TimeSpan.FromSeconds(10);
-
     private readonly OpenTcpConnections _openTcp = new();
 
     /// <summary>TCP connections currently relayed to local workloads.</summary>
     public int OpenTcpCount => _openTcp.Count;
-
-    private readonly HttpMessageInvoker _backend = new(new SocketsHttpHandler
-    {
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        UseProxy = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        ActivityHeadersPropagator = null,
-        ConnectTimeout = BackendConnectTimeout,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-    });
 
     /// <summary>Called by the connection's read loop for each OPEN; must not throw.</summary>
     public async Task OpenAsync(InboundConnection connection, MuxStream stream, OpenRequest request, CancellationToken ct)
@@ -55,6 +43,13 @@ internal sealed partial class InboundHandler(
             {
                 LogRefused(logger, connection.Peer!.ToString(), destination.ToString(), "not a workload port served by this agent");
                 await stream.Connection.RefuseAsync(stream, OpenResult.NotFound, "").ConfigureAwait(false);
+                return;
+            }
+            if (connection.Pod is { } pod && workload.Key != pod.Key)
+            {
+                // A listener inside a pod's namespace serves that pod only: its namespace is the only one it can reach.
+                LogRefused(logger, connection.Peer!.ToString(), destination.ToString(), $"this tunnel ends in pod {pod.Key}, not {workload.Key}");
+                await stream.Connection.RefuseAsync(stream, OpenResult.Misdirected, "").ConfigureAwait(false);
                 return;
             }
             if (!workload.Identity.Equals(connection.LocalIdentity))
@@ -89,7 +84,7 @@ internal sealed partial class InboundHandler(
         }
         var adapter = new MuxStreamAdapter(stream);
         await stream.Connection.AcceptAsync(stream, "").ConfigureAwait(false);
-        if (!httpStreams.TryAccept(adapter, new InboundStream(connection.Peer!, workload, destination) { PeerAddress = connection.PeerAddress }))
+        if (!httpStreams.TryAccept(adapter, new InboundStream(connection.Peer!, workload, destination) { PeerAddress = connection.PeerAddress, Backend = connection.Backend }))
         {
             await adapter.DisposeAsync().ConfigureAwait(false);
         }
@@ -105,16 +100,13 @@ internal sealed partial class InboundHandler(
             return;
         }
         // Connect to the workload before accepting the stream, so a dead workload is a 503 rather than an empty tunnel.
-        var socket = new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket socket;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(BackendConnectTimeout);
-            await socket.ConnectAsync(destination, timeout.Token).ConfigureAwait(false);
+            socket = await connection.Backend.Sockets.ConnectAsync(destination, WorkloadBackend.ConnectTimeout, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            socket.Dispose();
             LogBackendUnreachable(logger, destination.ToString(), e.Message);
             await stream.Connection.RefuseAsync(stream, OpenResult.Unavailable, id).ConfigureAwait(false);
             return;
@@ -134,6 +126,65 @@ internal sealed partial class InboundHandler(
     }
 
     /// <summary>
+    /// A plaintext TCP connection captured inside a pod and allowed in by PERMISSIVE: authorized with no peer identity
+    /// (recorded as plaintext, with the client's real address as source.ip), then relayed to the workload.
+    /// </summary>
+    public async Task RelayPlaintextAsync(Socket client, LocalWorkload workload, IPEndPoint destination, WorkloadBackend backend, CancellationToken ct)
+    {
+        metrics.InboundStream();
+        var peerAddress = Unmapped((client.RemoteEndPoint as IPEndPoint)?.Address);
+        var (decision, id) = authorizer.Authorize(null, peerAddress, workload, destination, AuthzProtocol.Tcp, null, null, InboundAuthorizer.Plaintext);
+        if (!decision.Allowed)
+        {
+            LogDenied(logger, $"(plaintext {peerAddress})", workload.Key, destination.Port, decision.Reason, id);
+            client.Dispose();
+            return;
+        }
+        Socket socket;
+        try
+        {
+            socket = await backend.Sockets.ConnectAsync(destination, WorkloadBackend.ConnectTimeout, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            LogBackendUnreachable(logger, destination.ToString(), e.Message);
+            client.Dispose();
+            return;
+        }
+        var key = _openTcp.Add(new OpenTcpConnections.Entry(null, peerAddress, workload, destination, null, socket) { Tls = InboundAuthorizer.Plaintext, Client = client });
+        try
+        {
+            await SocketPipe.RunAsync(client, socket, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _openTcp.Remove(key);
+        }
+    }
+
+    /// <summary>
+    /// A plaintext HTTP connection captured inside a pod and allowed in by PERMISSIVE: handed to Kestrel, so every request
+    /// on it is authorized (as plaintext) like a peer's HTTP stream.
+    /// </summary>
+    public void AcceptPlaintextHttp(Socket client, LocalWorkload workload, IPEndPoint destination, WorkloadBackend backend)
+    {
+        metrics.InboundStream();
+        var info = new InboundStream(null, workload, destination)
+        {
+            PeerAddress = Unmapped((client.RemoteEndPoint as IPEndPoint)?.Address),
+            Tls = InboundAuthorizer.Plaintext,
+            Backend = backend,
+        };
+        var stream = new NetworkStream(client, ownsSocket: true);
+        if (!httpStreams.TryAccept(stream, items => InboundStream.Attach(items, info)))
+        {
+            stream.Dispose();
+        }
+    }
+
+    private static IPAddress? Unmapped(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
+
+    /// <summary>
     /// After a policy reload: re-decides every open TCP connection under the new set and closes those it denies (the
     /// peer agent then closes the app's connection); each closure is a DENY record in the decision log. Returns how many
     /// were closed. HTTP needs nothing: every request is decided on its own.
@@ -143,14 +194,15 @@ internal sealed partial class InboundHandler(
         var closed = 0;
         foreach (var open in _openTcp.Snapshot())
         {
-            var (decision, id) = authorizer.Recheck(open.Peer, open.PeerAddress, open.Workload, open.Destination);
+            var (decision, id) = authorizer.Recheck(open.Peer, open.PeerAddress, open.Workload, open.Destination, open.Tls);
             if (decision.Allowed)
             {
                 continue;
             }
             LogClosedOnReload(logger, open.Peer?.ToString() ?? "(plaintext)", open.Workload.Key, open.Destination.Port, decision.Reason, id);
-            open.Stream.Reset();
+            open.Stream?.Reset();
             open.Socket.Dispose();
+            open.Client?.Dispose();
             closed++;
         }
         return closed;
@@ -167,11 +219,11 @@ internal sealed partial class InboundHandler(
             return;
         }
         var request = context.Request;
-        var (decision, id) = authorizer.Authorize(info.Peer, info.PeerAddress, info.Workload, info.Destination, AuthzProtocol.Http, request.Method, PathAndQuery(request), "mtls",
+        var (decision, id) = authorizer.Authorize(info.Peer, info.PeerAddress, info.Workload, info.Destination, AuthzProtocol.Http, request.Method, PathAndQuery(request), info.Tls,
             request.Host.Value, new HeaderView(request.Headers));
         if (!decision.Allowed)
         {
-            LogDenied(logger, info.Peer.ToString(), info.Workload.Key, info.Destination.Port, decision.Reason, id);
+            LogDenied(logger, info.Peer?.ToString() ?? "(plaintext " + info.PeerAddress + ")", info.Workload.Key, info.Destination.Port, decision.Reason, id);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             context.Response.Headers[TunnelProtocol.DecisionIdHeader] = id;
             context.Response.ContentType = "text/plain";
@@ -179,7 +231,7 @@ internal sealed partial class InboundHandler(
             await context.Response.WriteAsync(TunnelProtocol.DeniedBody).ConfigureAwait(false);
             return;
         }
-        var error = await forwarder.SendAsync(context, $"http://{info.Destination}", _backend, ForwarderRequestConfig.Empty, KeepHostTransformer.Instance).ConfigureAwait(false);
+        var error = await forwarder.SendAsync(context, $"http://{info.Destination}", info.Backend.Http, ForwarderRequestConfig.Empty, KeepHostTransformer.Instance).ConfigureAwait(false);
         if (error != ForwarderError.None)
         {
             var e = context.GetForwarderErrorFeature()?.Exception;
@@ -191,7 +243,10 @@ internal sealed partial class InboundHandler(
     private static string? PathAndQuery(HttpRequest request) =>
         request.QueryString.HasValue ? request.Path.Value + request.QueryString.Value : request.Path.Value;
 
-    public void Dispose() => _backend.Dispose();
+    public void Dispose()
+    {
+        // The host backend is shared and static; pods' backends are disposed with their pods.
+    }
 
     [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "DENY {Peer} -> {Workload}:{Port}: {Reason} (decision {DecisionId})")]
     private static partial void LogDenied(ILogger logger, string peer, string workload, int port, string reason, string decisionId);

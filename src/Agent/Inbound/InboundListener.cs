@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using Mesh.Agent.Config;
 using Mesh.Agent.Tunnel;
 using Mesh.Agent.Tunnel.Mux;
 using Microsoft.Extensions.Logging;
@@ -13,17 +14,29 @@ namespace Mesh.Agent.Inbound;
 /// </summary>
 internal sealed partial class InboundListener(InboundTls tls, InboundHandler handler, ILogger<InboundListener> logger)
 {
-    public async Task HandleAsync(Socket socket, CancellationToken ct)
+    public Task HandleAsync(Socket socket, CancellationToken ct) => HandleAsync(socket, null, WorkloadBackend.Host, ct);
+
+    /// <summary>
+    /// A connection to the tunnel port inside <paramref name="pod"/>'s namespace: only the pod's identity is presented
+    /// and its streams may reach only the pod, through <paramref name="backend"/>.
+    /// </summary>
+    public async Task HandleAsync(Socket socket, LocalWorkload? pod, WorkloadBackend backend, CancellationToken ct)
     {
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        var connection = new InboundConnection { PeerAddress = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address };
+        var peerAddress = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address;
+        var connection = new InboundConnection
+        {
+            PeerAddress = peerAddress is { IsIPv4MappedToIPv6: true } ? peerAddress.MapToIPv4() : peerAddress,
+            Pod = pod,
+            Backend = backend,
+        };
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(MeshTls.HandshakeTimeout);
             await ssl.AuthenticateAsServerAsync(
-                (_, hello, _, _) => ValueTask.FromResult(tls.OptionsFor(hello.ServerName, remote, connection)),
+                (_, hello, _, _) => ValueTask.FromResult(tls.OptionsFor(hello.ServerName, remote, connection, pod?.Identity)),
                 null, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or AuthenticationFailedException)

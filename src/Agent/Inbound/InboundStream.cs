@@ -6,13 +6,21 @@ using Microsoft.AspNetCore.Http;
 
 namespace Mesh.Agent.Inbound;
 
-/// <summary>An accepted HTTP stream as Kestrel sees it: who is calling (from the mTLS handshake) and which workload port it reaches.</summary>
-internal sealed record InboundStream(SpiffeId Peer, LocalWorkload Workload, IPEndPoint Destination)
+/// <summary>
+/// An accepted HTTP connection as Kestrel sees it: who is calling (from the mTLS handshake; null for plaintext under
+/// PERMISSIVE) and which workload port it reaches.
+/// </summary>
+internal sealed record InboundStream(SpiffeId? Peer, LocalWorkload Workload, IPEndPoint Destination)
 {
     private const string ItemKey = "mesh.inbound-stream";
 
     /// <summary>The peer agent's address, for decision records.</summary>
     public IPAddress? PeerAddress { get; init; }
+
+    /// <summary>"mtls", or "plaintext" for a connection captured without the mesh's mTLS.</summary>
+    public string Tls { get; init; } = "mtls";
+
+    public WorkloadBackend Backend { get; init; } = WorkloadBackend.Host;
 
     public static void Attach(IDictionary<object, object?> items, InboundStream stream) => items[ItemKey] = stream;
 

@@ -14,10 +14,20 @@ namespace Mesh.Agent.Inbound;
 internal sealed partial class InboundTls(CredentialStore credentials, IReadOnlyDictionary<string, SpiffeId> bySni, SpiffeId defaultIdentity, AgentMetrics metrics, TimeProvider time, ILogger<InboundTls> logger)
 {
     /// <summary>Chooses the server certificate for one handshake; <paramref name="connection"/> records what the handshake proves.</summary>
-    public SslServerAuthenticationOptions OptionsFor(string? sni, string remote, InboundConnection connection)
+    /// <param name="only">In-pod: the pod's identity, the only one this listener presents.</param>
+    public SslServerAuthenticationOptions OptionsFor(string? sni, string remote, InboundConnection connection, SpiffeId? only = null)
     {
         SpiffeId? local;
-        if (string.IsNullOrEmpty(sni))
+        if (only is not null)
+        {
+            if (!string.IsNullOrEmpty(sni) && sni != SniNames.For(only))
+            {
+                LogRefused(logger, remote, $"server name '{sni}' is not {only}, the identity of the pod this listener is in");
+                throw new AuthenticationFailedException($"unknown server name '{sni}'");
+            }
+            local = only;
+        }
+        else if (string.IsNullOrEmpty(sni))
         {
             // Clients that send no SNI (e.g. openssl s_client to an IP) get the node's first workload; the
             // client certificate requirement below still applies.

@@ -1,18 +1,28 @@
+using System.Collections.Frozen;
 using System.Net;
 using Mesh.Agent.Config;
 
 namespace Mesh.Agent.Inbound;
 
-/// <summary>The workloads this agent serves, by address and port. The inbound side forwards only to these (never an open proxy).</summary>
-internal sealed class LocalWorkloads(IReadOnlyList<LocalWorkload> workloads)
+/// <summary>
+/// The workloads this agent serves, by address and port. The inbound side forwards only to these (never an open
+/// proxy). Pods come and go at runtime; readers see an immutable snapshot, swapped whole.
+/// </summary>
+internal sealed class LocalWorkloads
 {
-    private readonly Dictionary<IPEndPoint, (LocalWorkload Workload, WorkloadPort Port)> _byEndpoint =
-        workloads.SelectMany(w => w.Ports.Select(p => (Key: new IPEndPoint(w.Address, p.Port), Value: (w, p))))
-                 .ToDictionary(x => x.Key, x => x.Value);
+    private readonly Lock _lock = new();
+    private readonly List<LocalWorkload> _all;
+    private FrozenDictionary<IPEndPoint, (LocalWorkload Workload, WorkloadPort Port)> _byEndpoint;
+
+    public LocalWorkloads(IReadOnlyList<LocalWorkload> workloads)
+    {
+        _all = [.. workloads];
+        _byEndpoint = Index(_all);
+    }
 
     public bool TryFind(IPEndPoint endpoint, out LocalWorkload workload, out WorkloadPort port)
     {
-        if (_byEndpoint.TryGetValue(endpoint, out var found))
+        if (Volatile.Read(ref _byEndpoint).TryGetValue(endpoint, out var found))
         {
             (workload, port) = found;
             return true;
@@ -20,5 +30,39 @@ internal sealed class LocalWorkloads(IReadOnlyList<LocalWorkload> workloads)
         workload = null!;
         port = null!;
         return false;
+    }
+
+    /// <summary>Serves <paramref name="workload"/> from now on (a pod that arrived).</summary>
+    public void Add(LocalWorkload workload)
+    {
+        lock (_lock)
+        {
+            _all.Add(workload);
+            Volatile.Write(ref _byEndpoint, Index(_all));
+        }
+    }
+
+    /// <summary>Stops serving <paramref name="workload"/> (a pod that left).</summary>
+    public void Remove(LocalWorkload workload)
+    {
+        lock (_lock)
+        {
+            _all.Remove(workload);
+            Volatile.Write(ref _byEndpoint, Index(_all));
+        }
+    }
+
+    // A later entry for the same address and port wins, so a pod replacing another's address takes over.
+    private static FrozenDictionary<IPEndPoint, (LocalWorkload, WorkloadPort)> Index(List<LocalWorkload> workloads)
+    {
+        var index = new Dictionary<IPEndPoint, (LocalWorkload, WorkloadPort)>();
+        foreach (var w in workloads)
+        {
+            foreach (var p in w.Ports)
+            {
+                index[new IPEndPoint(w.Address, p.Port)] = (w, p);
+            }
+        }
+        return index.ToFrozenDictionary();
     }
 }

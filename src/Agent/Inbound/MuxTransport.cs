@@ -29,10 +29,16 @@ internal sealed class MuxTransport : IConnectionListenerFactory, IConnectionList
         ValueTask.FromResult<IConnectionListener>(new Listener(endpoint, _accepted));
 
     /// <summary>Hands an accepted stream to Kestrel as a new connection.</summary>
-    public bool TryAccept(MuxStreamAdapter stream, InboundStream info)
+    public bool TryAccept(MuxStreamAdapter stream, InboundStream info) => TryAccept(stream, items => InboundStream.Attach(items, info));
+
+    /// <summary>
+    /// Hands any accepted byte stream to Kestrel as a new connection (a captured app connection, plaintext accepted under
+    /// PERMISSIVE); <paramref name="describe"/> attaches what the request handler needs to know about it.
+    /// </summary>
+    public bool TryAccept(Stream stream, Action<IDictionary<object, object?>> describe)
     {
         var connection = new MuxConnectionContext($"mux-{Interlocked.Increment(ref _nextId)}", stream);
-        InboundStream.Attach(connection.Items, info);
+        describe(connection.Items);
         return _accepted.Writer.TryWrite(connection);
     }
 
@@ -66,13 +72,13 @@ internal sealed class MuxTransport : IConnectionListenerFactory, IConnectionList
     }
 }
 
-/// <summary>One tunnel stream as a Kestrel connection; closing it resets the stream.</summary>
+/// <summary>One tunnel stream (or captured socket) as a Kestrel connection; closing it resets the stream.</summary>
 internal sealed class MuxConnectionContext : ConnectionContext, IConnectionItemsFeature, IConnectionIdFeature, IConnectionLifetimeFeature
 {
-    private readonly MuxStreamAdapter _stream;
+    private readonly Stream _stream;
     private readonly CancellationTokenSource _closed = new();
 
-    public MuxConnectionContext(string id, MuxStreamAdapter stream)
+    public MuxConnectionContext(string id, Stream stream)
     {
         _stream = stream;
         ConnectionId = id;

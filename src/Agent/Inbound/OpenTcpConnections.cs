@@ -16,7 +16,14 @@ internal sealed class OpenTcpConnections
     private readonly ConcurrentDictionary<long, Entry> _open = new();
     private long _next;
 
-    internal sealed record Entry(SpiffeId? Peer, IPAddress? PeerAddress, LocalWorkload Workload, IPEndPoint Destination, MuxStream Stream, Socket Socket);
+    /// <param name="Stream">The tunnel stream; null for a plaintext connection (PERMISSIVE), which has none.</param>
+    internal sealed record Entry(SpiffeId? Peer, IPAddress? PeerAddress, LocalWorkload Workload, IPEndPoint Destination, MuxStream? Stream, Socket Socket)
+    {
+        public string Tls { get; init; } = "mtls";
+
+        /// <summary>The app's side of a plaintext connection, closed with the workload's side.</summary>
+        public Socket? Client { get; init; }
+    }
 
     internal int Count => _open.Count;
 

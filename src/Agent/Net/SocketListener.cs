@@ -43,6 +43,10 @@ internal sealed partial class SocketListener : IAsyncDisposable
         return new SocketListener(socket, handle, logger);
     }
 
+    /// <summary>Runs the accept loop on a socket that is already listening (e.g. one made inside a pod's namespace).</summary>
+    public static SocketListener Of(Socket listening, Func<Socket, CancellationToken, Task> handle, ILogger logger) =>
+        new(listening, handle, logger);
+
     private async Task AcceptLoopAsync()
     {
         while (!_stop.IsCancellationRequested)

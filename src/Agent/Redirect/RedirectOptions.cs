@@ -12,6 +12,9 @@ public sealed record RedirectOptions
     public const int DefaultOutboundPort = 15001;
     public const int DefaultInboundPort = 15006;
 
+    /// <summary>Where peer agents' mTLS tunnels arrive inside the pod (Istio's HBONE port); never captured.</summary>
+    public const int DefaultTunnelPort = 15008;
+
     /// <summary>The mark the agent sets (SO_MARK) on its own sockets so that their traffic is never captured again.</summary>
     public const uint DefaultMark = 0x539;
     public const uint DefaultMarkMask = 0xfff;
@@ -24,6 +27,9 @@ public sealed record RedirectOptions
 
     /// <summary>Per application port: the agent port its inbound connections go to (checked before <see cref="InboundPort"/>).</summary>
     public IReadOnlyList<KeyValuePair<int, int>> InboundPortMap { get; init; } = [];
+
+    /// <summary>The agent's tunnel port inside the pod: inbound mTLS from peer agents reaches it uncaptured; null: none.</summary>
+    public int? TunnelPort { get; init; } = DefaultTunnelPort;
 
     public uint Mark { get; init; } = DefaultMark;
 
@@ -51,7 +57,7 @@ public sealed record RedirectOptions
 
     /// <summary>The agent's own listening ports: never captured, so nothing is redirected onto itself.</summary>
     public IEnumerable<int> AgentPorts =>
-        new[] { OutboundPort }.Concat(InboundPort is { } p ? [p] : []).Concat(InboundPortMap.Select(e => e.Value)).Distinct();
+        new[] { OutboundPort }.Concat(InboundPort is { } p ? [p] : []).Concat(TunnelPort is { } t ? [t] : []).Concat(InboundPortMap.Select(e => e.Value)).Distinct();
 }
 
 /// <summary>Inbound TCP from <paramref name="Source"/> to one of <paramref name="Ports"/> passes uncaptured.</summary>

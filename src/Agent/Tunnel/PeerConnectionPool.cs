@@ -78,7 +78,16 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
             // Fail closed: without our own SVID there is no mTLS, and there is no plaintext fallback.
             throw new PeerConnectException($"no valid certificate for {key.Source} yet");
         }
-        var socket = new Socket(key.Agent.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket socket;
+        try
+        {
+            socket = await (key.Via ?? SocketFactory.Host).CreateAsync(key.Agent.AddressFamily).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            metrics.OutboundHandshakeFailed();
+            throw new PeerConnectException($"cannot make a socket for agent {key.Agent}: {e.Message}", e);
+        }
         TcpKeepAlive.Enable(socket);
         SslStream? tls = null;
         try
@@ -142,6 +151,25 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
             }
             LogConnectFailed(logger, key.Agent.ToString(), key.Destination.ToString(), e.Message);
             throw e as PeerConnectException ?? new PeerConnectException($"cannot reach agent {key.Agent}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Closes every connection made through <paramref name="via"/> (a pod that left the node); others are untouched.</summary>
+    internal async Task DropAsync(SocketFactory via)
+    {
+        foreach (var key in _http.Keys.Where(k => ReferenceEquals(k.Via, via)).ToList())
+        {
+            if (_http.TryRemove(key, out var invoker))
+            {
+                invoker.Dispose();
+            }
+        }
+        foreach (var key in _slots.Keys.Where(k => ReferenceEquals(k.Via, via)).ToList())
+        {
+            if (_slots.TryRemove(key, out var slot))
+            {
+                await slot.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -62,9 +62,9 @@ internal static class CaCommands
                     return CliErrors.Fail($"--ttl '{parse.GetValue(ttl)}' must be a duration like 30m or 1h, at most 7d");
                 }
                 var value = JoinTokens.Create(options.StateDir, parse.GetValue(node)!, lifetime);
-                Console.Out.WriteLine($"token: {value}");
-                Console.Out.WriteLine($"node: {parse.GetValue(node)}");
-                Console.Out.WriteLine($"expires: {DateTimeOffset.UtcNow + lifetime:O}");
+                // Only the token on stdout, so that `mesh ca token ... > node.token` makes the agent's tokenFile.
+                Console.Out.WriteLine(value);
+                Console.Error.WriteLine($"join token for node {parse.GetValue(node)}, single use, expires {DateTimeOffset.UtcNow + lifetime:O}");
                 return 0;
             }
             catch (CaConfigException e)

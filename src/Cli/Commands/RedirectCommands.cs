@@ -15,6 +15,7 @@ internal static class RedirectCommands
         var netns = new Option<string?>("--netns") { Description = "Apply inside this network namespace (ip netns exec NAME) instead of the current one" };
         var outboundPort = new Option<int>("--outbound-port") { Description = "The agent's outbound capture port", DefaultValueFactory = _ => RedirectOptions.DefaultOutboundPort };
         var inboundPort = new Option<int>("--inbound-port") { Description = "The agent's inbound capture port", DefaultValueFactory = _ => RedirectOptions.DefaultInboundPort };
+        var tunnelPort = new Option<int>("--tunnel-port") { Description = "The agent's mTLS tunnel port inside the pod (never captured)", DefaultValueFactory = _ => RedirectOptions.DefaultTunnelPort };
         var excludeCidrs = new Option<string[]>("--exclude-outbound-cidrs") { Description = "Destinations never captured, e.g. 10.0.0.0/8 fd00::/8", AllowMultipleArgumentsPerToken = true };
         var excludeOutPorts = new Option<int[]>("--exclude-outbound-ports") { Description = "Destination ports never captured", AllowMultipleArgumentsPerToken = true };
         var excludeInPorts = new Option<int[]>("--exclude-inbound-ports") { Description = "Local ports whose inbound connections are never captured", AllowMultipleArgumentsPerToken = true };
@@ -22,7 +23,7 @@ internal static class RedirectCommands
         var backend = new Option<string>("--backend") { Description = "iptables backend: default (the system's iptables), nft or legacy", DefaultValueFactory = _ => "default" };
         backend.AcceptOnlyFromAmong("default", "nft", "legacy");
         var installed = new Option<bool>("--installed") { Description = "Print the rules installed now (iptables-save), not the ones install would add" };
-        Option[] common = [netns, outboundPort, inboundPort, excludeCidrs, excludeOutPorts, excludeInPorts, ipv6, backend];
+        Option[] common = [netns, outboundPort, inboundPort, tunnelPort, excludeCidrs, excludeOutPorts, excludeInPorts, ipv6, backend];
 
         var install = new Command("install", "Install the interception rules (idempotent)");
         var uninstall = new Command("uninstall", "Remove the interception rules and chains; other rules are left as they were") { netns, backend };
@@ -35,7 +36,7 @@ internal static class RedirectCommands
 
         install.SetAction(async (parse, ct) => await RunAsync(async () =>
         {
-            var options = Options(parse, outboundPort, inboundPort, excludeCidrs, excludeOutPorts, excludeInPorts, ipv6);
+            var options = Options(parse, outboundPort, inboundPort, tunnelPort, excludeCidrs, excludeOutPorts, excludeInPorts, ipv6);
             await Installer(parse, netns, backend).InstallAsync(options, ct).ConfigureAwait(false);
             Console.Out.WriteLine($"installed: outbound TCP -> :{options.OutboundPort}, inbound TCP -> :{options.InboundPort}{(options.Ipv6 ? " (IPv4 and IPv6)" : " (IPv4)")}");
         }).ConfigureAwait(false));
@@ -48,7 +49,7 @@ internal static class RedirectCommands
 
         show.SetAction(async (parse, ct) => await RunAsync(async () =>
         {
-            var options = Options(parse, outboundPort, inboundPort, excludeCidrs, excludeOutPorts, excludeInPorts, ipv6);
+            var options = Options(parse, outboundPort, inboundPort, tunnelPort, excludeCidrs, excludeOutPorts, excludeInPorts, ipv6);
             foreach (var family in options.Ipv6 ? new[] { IpFamily.V4, IpFamily.V6 } : [IpFamily.V4])
             {
                 Console.Out.WriteLine($"# {(family == IpFamily.V4 ? "iptables" : "ip6tables")}");
@@ -83,11 +84,12 @@ internal static class RedirectCommands
     private static RedirectInstaller Installer(ParseResult parse, Option<string?> netns, Option<string> backend) =>
         new(new CommandRunner(parse.GetValue(netns)), parse.GetValue(backend) switch { "nft" => "-nft", "legacy" => "-legacy", _ => "" });
 
-    private static RedirectOptions Options(ParseResult parse, Option<int> outboundPort, Option<int> inboundPort, Option<string[]> excludeCidrs,
+    private static RedirectOptions Options(ParseResult parse, Option<int> outboundPort, Option<int> inboundPort, Option<int> tunnelPort, Option<string[]> excludeCidrs,
                                            Option<int[]> excludeOutPorts, Option<int[]> excludeInPorts, Option<bool> ipv6) => new()
     {
         OutboundPort = Port(parse.GetValue(outboundPort), "--outbound-port"),
         InboundPort = Port(parse.GetValue(inboundPort), "--inbound-port"),
+        TunnelPort = Port(parse.GetValue(tunnelPort), "--tunnel-port"),
         ExcludeOutboundCidrs = (parse.GetValue(excludeCidrs) ?? []).Select(Cidr).ToList(),
         ExcludeOutboundPorts = (parse.GetValue(excludeOutPorts) ?? []).Select(p => Port(p, "--exclude-outbound-ports")).ToList(),
         ExcludeInboundPorts = (parse.GetValue(excludeInPorts) ?? []).Select(p => Port(p, "--exclude-inbound-ports")).ToList(),

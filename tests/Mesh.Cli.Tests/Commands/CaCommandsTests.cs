@@ -23,11 +23,11 @@ public sealed class CaCommandsTests
         var result = await MeshProcess.RunAsync("ca", "token", "--config", config, "--node", "vm-1", "--ttl", "30m");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.StartsWith("token: ", result.StdOutLines[0], StringComparison.Ordinal);
-        var token = result.StdOutLines[0]["token: ".Length..];
+        // Only the token on stdout (so `> node.token` is the agent's tokenFile); what it is for goes to stderr.
+        var token = Assert.Single(result.StdOutLines);
         // 32 random bytes, base64url without padding.
         Assert.Matches("^[A-Za-z0-9_-]{43}$", token);
-        Assert.Equal("node: vm-1", result.StdOutLines[1]);
+        Assert.Contains("join token for node vm-1", result.StdErr, StringComparison.Ordinal);
         var stored = File.ReadAllText(dir.File("state/join-tokens.json"));
         Assert.DoesNotContain(token, stored, StringComparison.Ordinal);
         var entry = JsonDocument.Parse(stored).RootElement.GetProperty("tokens")[0];

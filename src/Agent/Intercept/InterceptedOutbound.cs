@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Sockets;
+using Mesh.Agent.Config;
+using Mesh.Agent.Inbound;
+using Mesh.Agent.Net;
+using Mesh.Agent.Outbound;
+using Mesh.Agent.Redirect;
+using Mesh.Agent.Telemetry;
+using Mesh.Agent.Tunnel;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Agent.Intercept;
+
+/// <summary>
+/// A connection a pod's app made, captured by the redirect rules: its original destination (SO_ORIGINAL_DST) names a
+/// workload of the registry, and the connection goes there through the tunnel, as the pod's identity, from a socket
+/// made inside the pod. HTTP ports are handed to the HTTP path (each request a stream); other ports are one TCP stream.
+/// A destination outside the mesh is connected directly from the pod, or refused, per <see cref="OutsideMeshMode"/>.
+/// </summary>
+internal sealed partial class InterceptedOutbound(
+    ServiceRegistry registry,
+    InterceptOptions options,
+    OutboundTcpProxy tcp,
+    MuxTransport http,
+    AgentMetrics metrics,
+    ILogger<InterceptedOutbound> logger)
+{
+    public async Task HandleAsync(Socket app, PodServer source, CancellationToken ct)
+    {
+        IPEndPoint original;
+        try
+        {
+            original = OriginalDestination.Get(app);
+        }
+        catch (RedirectException e)
+        {
+            LogNoDestination(logger, source.Pod.Key, e.Message);
+            app.Dispose();
+            return;
+        }
+        if (original.Address.IsIPv4MappedToIPv6)
+        {
+            original = new IPEndPoint(original.Address.MapToIPv4(), original.Port);
+        }
+        if (registry.FindEndpoint(original.Address) is not { } found)
+        {
+            await OutsideMeshAsync(app, source, original, ct).ConfigureAwait(false);
+            return;
+        }
+        var (service, endpoint) = found;
+        // The port as the app dialled it is the workload's port (targetPort); a port the registry does not declare is TCP.
+        var port = service.Ports.FirstOrDefault(p => p.TargetPort == original.Port) ?? new ServicePort(original.Port, original.Port, PortProtocol.Tcp);
+        var key = new PeerKey(source.Pod.Identity, endpoint.Identity, endpoint.Agent) { Via = source.Sockets };
+        var route = OutboundRoute.Pinned(service.Name, port, key, original);
+        if (port.Protocol == PortProtocol.Http)
+        {
+            var stream = new NetworkStream(app, ownsSocket: true);
+            if (!http.TryAccept(stream, items => ListenerRole.Attach(items, new ListenerRole.OutboundHttp(route))))
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            return;
+        }
+        await tcp.HandleAsync(app, route, ct).ConfigureAwait(false);
+    }
+
+    private async Task OutsideMeshAsync(Socket app, PodServer source, IPEndPoint original, CancellationToken ct)
+    {
+        metrics.OutboundConnection();
+        if (options.OutsideMesh == OutsideMeshMode.Refuse)
+        {
+            LogOutsideRefused(logger, source.Pod.Key, original.ToString());
+            app.Dispose();
+            return;
+        }
+        Socket upstream;
+        try
+        {
+            upstream = await source.Sockets.ConnectAsync(original, WorkloadBackend.ConnectTimeout, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            LogOutsideFailed(logger, source.Pod.Key, original.ToString(), e.Message);
+            app.Dispose();
+            return;
+        }
+        LogPassthrough(logger, source.Pod.Key, original.ToString());
+        await SocketPipe.RunAsync(app, upstream, ct).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 600, Level = LogLevel.Warning, Message = "Captured connection from pod {Pod} closed: {Reason}")]
+    private static partial void LogNoDestination(ILogger logger, string pod, string reason);
+
+    [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "Pod {Pod} -> {Destination}: not in the mesh and intercept.outsideMesh is refuse; connection closed")]
+    private static partial void LogOutsideRefused(ILogger logger, string pod, string destination);
+
+    [LoggerMessage(EventId = 602, Level = LogLevel.Debug, Message = "Pod {Pod} -> {Destination}: not in the mesh; passed through in plaintext")]
+    private static partial void LogPassthrough(ILogger logger, string pod, string destination);
+
+    [LoggerMessage(EventId = 603, Level = LogLevel.Warning, Message = "Pod {Pod} -> {Destination} (outside the mesh): {Reason}; connection closed")]
+    private static partial void LogOutsideFailed(ILogger logger, string pod, string destination, string reason);
+}
