@@ -72,6 +72,9 @@ public sealed partial class AgentHost : IAsyncDisposable
 
     public AgentMetrics Metrics { get; }
 
+    /// <summary>How many policy sets have been loaded (the first load is 1); a reload that applies adds one.</summary>
+    internal int PolicyGeneration => _policies.Generation;
+
     /// <summary>The pods served in-pod (transparent interception); null without an intercept section.</summary>
     internal PodManager? Pods { get; private init; }
     public IPEndPoint InboundEndpoint => _inboundListener.LocalEndPoint;

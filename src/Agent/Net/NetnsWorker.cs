@@ -64,7 +64,7 @@ internal sealed partial class NetnsWorker : IDisposable
                 }
             });
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
             done.SetException(new ObjectDisposedException(nameof(NetnsWorker), $"the worker for {Path} has stopped"));
         }

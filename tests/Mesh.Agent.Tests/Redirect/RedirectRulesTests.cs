@@ -48,6 +48,8 @@ public sealed class RedirectRulesTests
             -A MESH_INBOUND -p tcp --dport 15001 -j RETURN
             # The agent's own port 15006: redirecting it would send the agent's traffic to itself twice.
             -A MESH_INBOUND -p tcp --dport 15006 -j RETURN
+            # The agent's own port 15008: redirecting it would send the agent's traffic to itself twice.
+            -A MESH_INBOUND -p tcp --dport 15008 -j RETURN
             # Everything else is captured.
             -A MESH_INBOUND -p tcp -j MESH_IN_REDIRECT
             # Send locally generated TCP through our chain.
@@ -85,6 +87,8 @@ public sealed class RedirectRulesTests
             -A MESH_INBOUND -p tcp --dport 15001 -j RETURN
             # The agent's own port 15006: redirecting it would send the agent's traffic to itself twice.
             -A MESH_INBOUND -p tcp --dport 15006 -j RETURN
+            # The agent's own port 15008: redirecting it would send the agent's traffic to itself twice.
+            -A MESH_INBOUND -p tcp --dport 15008 -j RETURN
             # Port 9090 is excluded by configuration.
             -A MESH_INBOUND -p tcp --dport 9090 -j RETURN
             # Health probes from 198.18.0.1/32 reach port 8080 directly.
