@@ -230,10 +230,11 @@ public sealed partial class AgentHost : IAsyncDisposable
         if (options.Intercept is { } intercept)
         {
             var captured = new InterceptedOutbound(options.Registry, intercept, tcpProxy, muxTransport, metrics, loggers.CreateLogger<InterceptedOutbound>());
-            var plaintext = new PlaintextInbound(policies, authorizer, inbound, loggers.CreateLogger<PlaintextInbound>());
+            var plaintext = new PlaintextInbound(policies, authorizer, inbound, metrics, loggers.CreateLogger<PlaintextInbound>());
             var traffic = new PodTraffic(captured.HandleAsync, plaintext.HandleAsync, (socket, pod, token) => inboundListener.HandleAsync(socket, pod.Pod, pod.Backend, token));
             pods = new PodManager(intercept, options.TrustDomain, localWorkloads, identityManager, pool, traffic, identities.ToHashSet(), loggers.CreateLogger<PodManager>());
             await pods.StartAsync().ConfigureAwait(false);
+            admin.Pods = pods;
         }
         LogStarted(logger, options.Node, inboundSocket.LocalEndPoint.ToString(), identities.Count, routes.Count);
         return new AgentHost(app, identityManager, policies, decisionLog, pool, inbound, admin, inboundSocket, tcpListeners, adminListen, outboundEndpoints, metrics)

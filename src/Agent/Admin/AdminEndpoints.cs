@@ -31,6 +31,9 @@ internal sealed class AdminEndpoints(
         _ => Text(context, 404, "not found; try /healthz, /ready, /stats, /metrics\n"),
     };
 
+    /// <summary>The pods served in-pod, once interception has started; null without it.</summary>
+    public Intercept.PodManager? Pods { get; set; }
+
     public IReadOnlyList<SpiffeId> MissingIdentities() => identities.Where(id => !credentials.HasValid(id)).ToList();
 
     private Task Ready(HttpContext context)
@@ -73,7 +76,18 @@ internal sealed class AdminEndpoints(
             ["policy_reloads_rejected"] = policies.RejectedReloads,
             ["policy_last_reload_errors"] = policies.LastErrors.Count,
             ["decision_log_failed"] = decisionLog.Failure is null ? 0 : 1,
+            ["intercept_outbound_to_mesh"] = metrics.CapturedToMesh,
+            ["intercept_outbound_passthrough"] = metrics.CapturedPassthrough,
+            ["intercept_outbound_refused"] = metrics.CapturedRefused,
+            ["intercept_plaintext_inbound_served"] = metrics.PlaintextServed,
+            ["intercept_plaintext_inbound_refused"] = metrics.PlaintextRefused,
         };
+        if (Pods is { } pods)
+        {
+            stats["pods_served"] = pods.Served.Count;
+            stats["pods_pending"] = pods.Pending.Count;
+            stats["pods_reloads_rejected"] = pods.RejectedReloads;
+        }
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(stats, AdminJsonContext.Default.DictionaryStringInt64));
     }
@@ -95,6 +109,19 @@ internal sealed class AdminEndpoints(
         sb.Append("# HELP mesh_authz_decisions_total Authorization decisions.\n# TYPE mesh_authz_decisions_total counter\n");
         sb.Append("mesh_authz_decisions_total{decision=\"allow\"} ").Append(metrics.Allowed).Append('\n');
         sb.Append("mesh_authz_decisions_total{decision=\"deny\"} ").Append(metrics.Denied).Append('\n');
+        sb.Append("# HELP mesh_intercept_outbound_total Connections captured leaving pods, by where they went.\n# TYPE mesh_intercept_outbound_total counter\n");
+        sb.Append("mesh_intercept_outbound_total{to=\"mesh\"} ").Append(metrics.CapturedToMesh).Append('\n');
+        sb.Append("mesh_intercept_outbound_total{to=\"passthrough\"} ").Append(metrics.CapturedPassthrough).Append('\n');
+        sb.Append("mesh_intercept_outbound_total{to=\"refused\"} ").Append(metrics.CapturedRefused).Append('\n');
+        sb.Append("# HELP mesh_intercept_plaintext_inbound_total Plaintext connections captured arriving at pods: served (PERMISSIVE) or refused (STRICT).\n# TYPE mesh_intercept_plaintext_inbound_total counter\n");
+        sb.Append("mesh_intercept_plaintext_inbound_total{result=\"served\"} ").Append(metrics.PlaintextServed).Append('\n');
+        sb.Append("mesh_intercept_plaintext_inbound_total{result=\"refused_strict\"} ").Append(metrics.PlaintextRefused).Append('\n');
+        if (Pods is { } served)
+        {
+            sb.Append("# HELP mesh_pods Pods in the pods file: served (listeners open in their namespace) or pending (no certificate yet, or namespace not there).\n# TYPE mesh_pods gauge\n");
+            sb.Append("mesh_pods{state=\"served\"} ").Append(served.Served.Count).Append('\n');
+            sb.Append("mesh_pods{state=\"pending\"} ").Append(served.Pending.Count).Append('\n');
+        }
         Counter("mesh_policy_reloads_rejected_total", "Policy reloads refused because the directory had errors (the last good policies stayed in force).", policies.RejectedReloads);
         sb.Append("# HELP mesh_policy_generation Successful policy reloads since start.\n# TYPE mesh_policy_generation gauge\n");
         sb.Append("mesh_policy_generation ").Append(policies.Generation).Append('\n');

@@ -47,6 +47,7 @@ internal sealed partial class InterceptedOutbound(
             await OutsideMeshAsync(app, source, original, ct).ConfigureAwait(false);
             return;
         }
+        metrics.Captured(toMesh: true, passthrough: false);
         var (service, endpoint) = found;
         // The port as the app dialled it is the workload's port (targetPort); a port the registry does not declare is TCP.
         var port = service.Ports.FirstOrDefault(p => p.TargetPort == original.Port) ?? new ServicePort(original.Port, original.Port, PortProtocol.Tcp);
@@ -66,7 +67,7 @@ internal sealed partial class InterceptedOutbound(
 
     private async Task OutsideMeshAsync(Socket app, PodServer source, IPEndPoint original, CancellationToken ct)
     {
-        metrics.OutboundConnection();
+        metrics.Captured(toMesh: false, passthrough: options.OutsideMesh == OutsideMeshMode.Passthrough);
         if (options.OutsideMesh == OutsideMeshMode.Refuse)
         {
             LogOutsideRefused(logger, source.Pod.Key, original.ToString());

@@ -4,6 +4,7 @@ using Mesh.Agent.Config;
 using Mesh.Agent.Inbound;
 using Mesh.Agent.Policy;
 using Mesh.Agent.Redirect;
+using Mesh.Agent.Telemetry;
 using Mesh.Policy;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +16,7 @@ namespace Mesh.Agent.Intercept;
 /// PERMISSIVE (and DISABLE) lets it reach authorization as plaintext, with no peer identity, and the decision log says
 /// it was plaintext.
 /// </summary>
-internal sealed partial class PlaintextInbound(PolicyStore policies, InboundAuthorizer authorizer, InboundHandler inbound, ILogger<PlaintextInbound> logger)
+internal sealed partial class PlaintextInbound(PolicyStore policies, InboundAuthorizer authorizer, InboundHandler inbound, AgentMetrics metrics, ILogger<PlaintextInbound> logger)
 {
     public async Task HandleAsync(Socket client, PodServer pod, CancellationToken ct)
     {
@@ -42,6 +43,7 @@ internal sealed partial class PlaintextInbound(PolicyStore policies, InboundAuth
         {
             var peer = client.RemoteEndPoint as IPEndPoint;
             var address = peer?.Address is { IsIPv4MappedToIPv6: true } a ? a.MapToIPv4() : peer?.Address;
+            metrics.PlaintextInbound(served: false);
             var id = authorizer.RefusePlaintext(address, workload, original, mode);
             LogStrictRefused(logger, address?.ToString() ?? "?", workload.Key, original.Port, mode.Policy ?? "defaultMtlsMode", id);
             // RST rather than FIN: the client learns at once that nothing is served to it.
@@ -49,6 +51,7 @@ internal sealed partial class PlaintextInbound(PolicyStore policies, InboundAuth
             client.Dispose();
             return;
         }
+        metrics.PlaintextInbound(served: true);
         if (port.Protocol == PortProtocol.Http)
         {
             inbound.AcceptPlaintextHttp(client, workload, original, pod.Backend);

@@ -22,6 +22,11 @@ public sealed class AgentMetrics : IDisposable
     private long _inboundStreams;
     private long _allowTotal;
     private long _denyTotal;
+    private long _capturedToMesh;
+    private long _capturedPassthrough;
+    private long _capturedRefused;
+    private long _plaintextServed;
+    private long _plaintextRefused;
 
     public AgentMetrics()
     {
@@ -31,6 +36,17 @@ public sealed class AgentMetrics : IDisposable
         _decisions = _meter.CreateCounter<long>("mesh.authz.decisions", description: "Authorization decisions, tagged by decision");
         _meter.CreateObservableCounter("mesh.outbound.connections", () => Volatile.Read(ref _outboundConnections), description: "App connections and requests accepted by outbound listeners");
         _meter.CreateObservableCounter("mesh.inbound.streams", () => Volatile.Read(ref _inboundStreams), description: "Streams peers opened to this agent");
+        _meter.CreateObservableCounter("mesh.intercept.outbound", () => new[]
+        {
+            new Measurement<long>(Volatile.Read(ref _capturedToMesh), new KeyValuePair<string, object?>("to", "mesh")),
+            new Measurement<long>(Volatile.Read(ref _capturedPassthrough), new KeyValuePair<string, object?>("to", "passthrough")),
+            new Measurement<long>(Volatile.Read(ref _capturedRefused), new KeyValuePair<string, object?>("to", "refused")),
+        }, description: "Connections captured leaving pods: into the mesh, passed through to destinations outside it, or refused");
+        _meter.CreateObservableCounter("mesh.intercept.plaintext_inbound", () => new[]
+        {
+            new Measurement<long>(Volatile.Read(ref _plaintextServed), new KeyValuePair<string, object?>("result", "served")),
+            new Measurement<long>(Volatile.Read(ref _plaintextRefused), new KeyValuePair<string, object?>("result", "refused_strict")),
+        }, description: "Plaintext connections captured arriving at pods: served under PERMISSIVE, refused under STRICT");
     }
 
     public long OutboundTlsHandshakes => Volatile.Read(ref _outboundHandshakeTotal);
@@ -40,6 +56,29 @@ public sealed class AgentMetrics : IDisposable
     public long InboundStreams => Volatile.Read(ref _inboundStreams);
     public long Allowed => Volatile.Read(ref _allowTotal);
     public long Denied => Volatile.Read(ref _denyTotal);
+    public long CapturedToMesh => Volatile.Read(ref _capturedToMesh);
+    public long CapturedPassthrough => Volatile.Read(ref _capturedPassthrough);
+    public long CapturedRefused => Volatile.Read(ref _capturedRefused);
+    public long PlaintextServed => Volatile.Read(ref _plaintextServed);
+    public long PlaintextRefused => Volatile.Read(ref _plaintextRefused);
+
+    public void Captured(bool toMesh, bool passthrough)
+    {
+        if (toMesh)
+        {
+            Interlocked.Increment(ref _capturedToMesh);
+        }
+        else if (passthrough)
+        {
+            Interlocked.Increment(ref _capturedPassthrough);
+        }
+        else
+        {
+            Interlocked.Increment(ref _capturedRefused);
+        }
+    }
+
+    public void PlaintextInbound(bool served) => Interlocked.Increment(ref served ? ref _plaintextServed : ref _plaintextRefused);
 
     public void OutboundHandshake()
     {
