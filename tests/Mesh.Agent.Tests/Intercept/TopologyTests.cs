@@ -98,7 +98,7 @@ public sealed class TopologyTests
             // A capture left running must not keep anything alive either.
             if (PacketCapture.WhyUnavailable() is null)
             {
-                await topology.StartCaptureAsync(topology.Node2, "to-podc");
+                await topology.StartCaptureAsync(topology.Node1, topology.NodeLinkInterface);
             }
         }
         finally

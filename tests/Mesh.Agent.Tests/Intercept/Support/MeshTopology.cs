@@ -18,6 +18,19 @@ namespace Mesh.Agent.Tests.Intercept.Support;
 /// and deletes the namespaces, which removes their veths. Dispose servers and sockets made in the namespaces first
 /// (declare them after the topology): an open socket keeps its namespace alive after the name is gone.
 /// </remarks>
+/// <example>
+/// <code>
+/// var why = MeshTopology.WhyCaptureUnavailable();
+/// Skip.If(why is not null, why);
+/// await using var topology = await MeshTopology.CreateAsync();
+/// await using var server = NetnsHttpServer.Start(topology.PodC, 8080, "hello from pod-c\n");
+/// var capture = await topology.StartCaptureAsync(topology.Node1, topology.NodeLinkInterface);
+/// var result = await topology.CurlAsync(topology.PodA, $"http://{topology.PodC.Address}:8080/");
+/// var traffic = await capture.StopAsync();
+/// Assert.Equal(topology.PodA.Address, server.Requests.Single().Remote.Address);
+/// Assert.False(traffic.ContainsAscii("hello from pod-c"), traffic.ToString());
+/// </code>
+/// </example>
 internal sealed class MeshTopology : IAsyncDisposable
 {
     /// <summary>The limit on every command run by the harness; curl's own limit is shorter.</summary>
