@@ -126,6 +126,7 @@ public sealed class InterceptionEndToEndTests
         Assert.DoesNotContain(mesh.ServerC.Requests, r => r.RequestLine.Contains("/strict", StringComparison.Ordinal));
         Assert.Equal(0, mesh.EchoC.AcceptedConnections);
         Assert.True(mesh2.ExitCode == 0 && mesh2.StdOut == InterceptMesh.Body, mesh2.ToString());
+        Assert.Equal((1, 2), (mesh.Node2.Metrics.PlaintextServed, mesh.Node2.Metrics.PlaintextRefused));
         var refusals = (await mesh.DecisionsAsync("node-2")).Where(r => r.Str("result.reason") == "peer_not_mtls").ToList();
         Assert.Equal(2, refusals.Count);
         Assert.All(refusals, r =>
@@ -150,12 +151,14 @@ public sealed class InterceptionEndToEndTests
             Assert.True(ok.ExitCode == 0 && ok.StdOut == "outside\n", ok.ToString());
             // Connected from inside pod A, so the server sees A's address.
             Assert.Equal(topology.PodA.Address, Assert.Single(outsideServer.Requests).Remote.Address);
+            Assert.Equal((0, 1, 0), (passthrough.Node1.Metrics.CapturedToMesh, passthrough.Node1.Metrics.CapturedPassthrough, passthrough.Node1.Metrics.CapturedRefused));
         }
         await using (var refuse = await InterceptMesh.StartAsync(topology, outsideMesh: OutsideMeshMode.Refuse))
         {
             var refused = await topology.CurlAsync(topology.PodA, url);
             Assert.NotEqual(0, refused.ExitCode);
             Assert.Single(outsideServer.Requests);
+            Assert.Equal(1, refuse.Node1.Metrics.CapturedRefused);
         }
     }
 
