@@ -180,7 +180,7 @@ public sealed partial class AgentHost : IAsyncDisposable
             new FieldRedaction(options.DecisionLog.RedactHash, options.DecisionLog.RedactDrop), metrics, time);
         var localWorkloads = new LocalWorkloads(options.Workloads);
         var inbound = new InboundHandler(localWorkloads, authorizer, forwarder, muxTransport, metrics, loggers.CreateLogger<InboundHandler>());
-        var inboundListener = new InboundListener(inboundTls, inbound, loggers.CreateLogger<InboundListener>());
+        var inboundListener = new InboundListener(inboundTls, inbound, options.Registry, loggers.CreateLogger<InboundListener>());
         var admin = new AdminEndpoints(credentials, identities, policies, decisionLog, options.DecisionLog.OnFailure, metrics);
         // A reload re-decides open TCP connections; requests on HTTP streams are each decided anyway.
         policies.Changed += _ => inbound.CloseDeniedConnections();

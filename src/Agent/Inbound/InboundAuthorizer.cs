@@ -29,9 +29,13 @@ internal sealed class InboundAuthorizer(
 
     /// <param name="host">HTTP: the Host (authority) as sent.</param>
     /// <param name="headers">HTTP: the request headers (names case-insensitive), for <c>request.headers[...]</c> conditions.</param>
+    /// <param name="sourceIp">
+    /// The source workload's address when the agent knows it for certain (plaintext: the socket's peer; mTLS: the peer
+    /// socket's address when the registry places the peer's identity there); null leaves <c>source.ip</c> absent.
+    /// </param>
     public (AuthzDecision Decision, string Id) Authorize(
         SpiffeId? peer, IPAddress? peerAddress, LocalWorkload workload, IPEndPoint destination, AuthzProtocol protocol, string? method, string? path, string tls,
-        string? host = null, IReadOnlyDictionary<string, string>? headers = null)
+        string? host = null, IReadOnlyDictionary<string, string>? headers = null, IPAddress? sourceIp = null)
     {
         var started = time.GetTimestamp();
         // One snapshot for the decision and the digest it is recorded with, even if a reload swaps it meanwhile.
@@ -47,9 +51,8 @@ internal sealed class InboundAuthorizer(
             decision = snapshot.Evaluate(new AuthzRequest
             {
                 SourcePrincipal = peer?.Principal,
-                // Plaintext: the socket's peer is the source itself. Over mTLS it is the peer agent, not the source workload.
-                SourceIp = tls == Plaintext ? peerAddress : null,
-                RemoteIp = tls == Plaintext ? peerAddress : null,
+                SourceIp = sourceIp,
+                RemoteIp = sourceIp,
                 DestinationNamespace = workload.Namespace,
                 DestinationLabels = workload.Labels,
                 DestinationIp = destination.Address,
@@ -93,15 +96,15 @@ internal sealed class InboundAuthorizer(
     /// Re-decides an open TCP connection after a policy reload. Only a DENY is logged (as the record of the closure);
     /// connections that stay allowed were logged when they opened.
     /// </summary>
-    public (AuthzDecision Decision, string Id) Recheck(SpiffeId? peer, IPAddress? peerAddress, LocalWorkload workload, IPEndPoint destination, string tls = "mtls")
+    public (AuthzDecision Decision, string Id) Recheck(SpiffeId? peer, IPAddress? peerAddress, LocalWorkload workload, IPEndPoint destination, string tls = "mtls", IPAddress? sourceIp = null)
     {
         var started = time.GetTimestamp();
         var snapshot = policies.Current;
         var decision = snapshot.Evaluate(new AuthzRequest
         {
             SourcePrincipal = peer?.Principal,
-            SourceIp = tls == Plaintext ? peerAddress : null,
-            RemoteIp = tls == Plaintext ? peerAddress : null,
+            SourceIp = sourceIp,
+            RemoteIp = sourceIp,
             DestinationNamespace = workload.Namespace,
             DestinationLabels = workload.Labels,
             DestinationIp = destination.Address,

@@ -16,6 +16,12 @@ internal sealed class InboundConnection
     /// <summary>The peer agent's address, for decision records.</summary>
     public IPAddress? PeerAddress { get; init; }
 
+    /// <summary>
+    /// The source workload's address, known for certain: the peer's socket address when the registry places the peer's
+    /// verified identity at that address (a tunnel made in-pod leaves from the pod's own address). Null otherwise.
+    /// </summary>
+    public IPAddress? SourceAddress { get; set; }
+
     /// <summary>In-pod: the pod whose namespace the listener is in; streams may reach only it. Null on the node's listener.</summary>
     public LocalWorkload? Pod { get; init; }
 

@@ -84,7 +84,7 @@ internal sealed partial class InboundHandler(
         }
         var adapter = new MuxStreamAdapter(stream);
         await stream.Connection.AcceptAsync(stream, "").ConfigureAwait(false);
-        if (!httpStreams.TryAccept(adapter, new InboundStream(connection.Peer!, workload, destination) { PeerAddress = connection.PeerAddress, Backend = connection.Backend }))
+        if (!httpStreams.TryAccept(adapter, new InboundStream(connection.Peer!, workload, destination) { PeerAddress = connection.PeerAddress, SourceIp = connection.SourceAddress, Backend = connection.Backend }))
         {
             await adapter.DisposeAsync().ConfigureAwait(false);
         }
@@ -92,7 +92,7 @@ internal sealed partial class InboundHandler(
 
     private async Task RelayTcpAsync(InboundConnection connection, MuxStream stream, LocalWorkload workload, IPEndPoint destination, CancellationToken ct)
     {
-        var (decision, id) = authorizer.Authorize(connection.Peer, connection.PeerAddress, workload, destination, AuthzProtocol.Tcp, null, null, "mtls");
+        var (decision, id) = authorizer.Authorize(connection.Peer, connection.PeerAddress, workload, destination, AuthzProtocol.Tcp, null, null, "mtls", sourceIp: connection.SourceAddress);
         if (!decision.Allowed)
         {
             LogDenied(logger, connection.Peer!.ToString(), workload.Key, destination.Port, decision.Reason, id);
@@ -114,7 +114,7 @@ internal sealed partial class InboundHandler(
         var sink = new SocketSink(socket, stream);
         stream.Attach(sink);
         await stream.Connection.AcceptAsync(stream, id).ConfigureAwait(false);
-        var key = _openTcp.Add(new OpenTcpConnections.Entry(connection.Peer, connection.PeerAddress, workload, destination, stream, socket));
+        var key = _openTcp.Add(new OpenTcpConnections.Entry(connection.Peer, connection.PeerAddress, workload, destination, stream, socket) { SourceIp = connection.SourceAddress });
         try
         {
             await TcpRelay.RunAsync(socket, stream, sink, ct).ConfigureAwait(false);
@@ -133,7 +133,8 @@ internal sealed partial class InboundHandler(
     {
         metrics.InboundStream();
         var peerAddress = Unmapped((client.RemoteEndPoint as IPEndPoint)?.Address);
-        var (decision, id) = authorizer.Authorize(null, peerAddress, workload, destination, AuthzProtocol.Tcp, null, null, InboundAuthorizer.Plaintext);
+        // Plaintext: the socket's peer is the source itself.
+        var (decision, id) = authorizer.Authorize(null, peerAddress, workload, destination, AuthzProtocol.Tcp, null, null, InboundAuthorizer.Plaintext, sourceIp: peerAddress);
         if (!decision.Allowed)
         {
             LogDenied(logger, $"(plaintext {peerAddress})", workload.Key, destination.Port, decision.Reason, id);
@@ -151,7 +152,7 @@ internal sealed partial class InboundHandler(
             client.Dispose();
             return;
         }
-        var key = _openTcp.Add(new OpenTcpConnections.Entry(null, peerAddress, workload, destination, null, socket) { Tls = InboundAuthorizer.Plaintext, Client = client });
+        var key = _openTcp.Add(new OpenTcpConnections.Entry(null, peerAddress, workload, destination, null, socket) { Tls = InboundAuthorizer.Plaintext, Client = client, SourceIp = peerAddress });
         try
         {
             await SocketPipe.RunAsync(client, socket, ct).ConfigureAwait(false);
@@ -169,9 +170,11 @@ internal sealed partial class InboundHandler(
     public void AcceptPlaintextHttp(Socket client, LocalWorkload workload, IPEndPoint destination, WorkloadBackend backend)
     {
         metrics.InboundStream();
+        var address = Unmapped((client.RemoteEndPoint as IPEndPoint)?.Address);
         var info = new InboundStream(null, workload, destination)
         {
-            PeerAddress = Unmapped((client.RemoteEndPoint as IPEndPoint)?.Address),
+            PeerAddress = address,
+            SourceIp = address,
             Tls = InboundAuthorizer.Plaintext,
             Backend = backend,
         };
@@ -194,7 +197,7 @@ internal sealed partial class InboundHandler(
         var closed = 0;
         foreach (var open in _openTcp.Snapshot())
         {
-            var (decision, id) = authorizer.Recheck(open.Peer, open.PeerAddress, open.Workload, open.Destination, open.Tls);
+            var (decision, id) = authorizer.Recheck(open.Peer, open.PeerAddress, open.Workload, open.Destination, open.Tls, open.SourceIp);
             if (decision.Allowed)
             {
                 continue;
@@ -220,7 +223,7 @@ internal sealed partial class InboundHandler(
         }
         var request = context.Request;
         var (decision, id) = authorizer.Authorize(info.Peer, info.PeerAddress, info.Workload, info.Destination, AuthzProtocol.Http, request.Method, PathAndQuery(request), info.Tls,
-            request.Host.Value, new HeaderView(request.Headers));
+            request.Host.Value, new HeaderView(request.Headers), info.SourceIp);
         if (!decision.Allowed)
         {
             LogDenied(logger, info.Peer?.ToString() ?? "(plaintext " + info.PeerAddress + ")", info.Workload.Key, info.Destination.Port, decision.Reason, id);

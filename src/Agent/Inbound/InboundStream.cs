@@ -17,6 +17,9 @@ internal sealed record InboundStream(SpiffeId? Peer, LocalWorkload Workload, IPE
     /// <summary>The peer agent's address, for decision records.</summary>
     public IPAddress? PeerAddress { get; init; }
 
+    /// <summary>The source workload's verified address (see <see cref="InboundConnection.SourceAddress"/>); null when unknown.</summary>
+    public IPAddress? SourceIp { get; init; }
+
     /// <summary>"mtls", or "plaintext" for a connection captured without the mesh's mTLS.</summary>
     public string Tls { get; init; } = "mtls";
 

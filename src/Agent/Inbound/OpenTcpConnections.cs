@@ -21,6 +21,8 @@ internal sealed class OpenTcpConnections
     {
         public string Tls { get; init; } = "mtls";
 
+        public IPAddress? SourceIp { get; init; }
+
         /// <summary>The app's side of a plaintext connection, closed with the workload's side.</summary>
         public Socket? Client { get; init; }
     }

@@ -94,6 +94,34 @@ public sealed class InterceptionEndToEndTests
     }
 
     [SkippableFact]
+    public async Task A_DENY_on_pod_As_address_fires_through_the_tunnel_because_tunnels_leave_from_the_pods_own_address()
+    {
+        await using var topology = await TopologyAsync();
+        var policy = $$"""
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: { name: deny-a-address, namespace: demo }
+            spec:
+              selector: { matchLabels: { app: c } }
+              action: DENY
+              rules:
+                - from: [{ source: { ipBlocks: ["{{topology.PodA.Address}}/32"] } }]
+            """;
+        await using var mesh = await InterceptMesh.StartAsync(topology, withPodB: true, policies: new Dictionary<string, string> { ["deny-a-address.yaml"] = policy });
+
+        var fromA = await topology.CurlAsync(topology.PodA, mesh.Url("/a"), "-w", PodsHttpStatus);
+        var fromB = await topology.CurlAsync(topology.PodB, mesh.Url("/b"));
+
+        Assert.Equal("RBAC: access denied403", fromA.StdOut);
+        Assert.True(fromB.ExitCode == 0 && fromB.StdOut == InterceptMesh.Body, fromB.ToString());
+        var records = await mesh.DecisionsAsync("node-2");
+        var denied = records.Single(r => r.Str("request.path") == "/a");
+        Assert.Equal("demo/deny-a-address", denied.Str("policy.name"));
+        Assert.Equal(InterceptMesh.IdA.ToString(), denied.Str("source.principal"));
+        Assert.Equal("ALLOW", records.Single(r => r.Str("request.path") == "/b").Str("result.decision"));
+    }
+
+    [SkippableFact]
     public async Task Outside_the_mesh_STRICT_gets_nothing_and_PERMISSIVE_gets_through_recorded_as_plaintext()
     {
         await using var topology = await TopologyAsync();
