@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Mesh.Agent.Config;
+using Mesh.Agent.Redirect;
 using Mesh.Ca;
 using Mesh.Cli.Tests.Support;
 
@@ -20,6 +21,7 @@ public sealed partial class KubernetesConfigMapTests
         var text = Relocate(KubernetesManifestContentTests.ConfigMapData("mesh-agent-config", "agent.yaml"), root.Path)
             .Replace("${NODE_NAME}", "worker-1", StringComparison.Ordinal);
         WriteUnder(root.Path, "/var/run/secrets/mesh-ca/token", "header.payload.signature");
+        WriteUnder(root.Path, "/etc/mesh/pods/pods.yaml", KubernetesManifestContentTests.ConfigMapData("mesh-pods", "default.yaml"));
         WriteUnder(root.Path, "/etc/mesh/registry/registry.yaml", KubernetesManifestContentTests.ConfigMapData("mesh-registry", "registry.yaml"));
         Directory.CreateDirectory(root.Path + "/etc/mesh/policies");
         var config = WriteUnder(root.Path, "/etc/mesh/config/agent.yaml", text);
@@ -30,6 +32,13 @@ public sealed partial class KubernetesConfigMapTests
         Assert.Equal(root.Path + "/var/run/secrets/mesh-ca/token", options.Ca.TokenFilePath);
         Assert.Equal(root.Path + "/var/lib/mesh/node-state", options.Ca.StateDir);
         Assert.Equal(Mesh.Policy.MtlsMode.Strict, options.DefaultMtlsMode);
+        // In-pod interception on the ports and mark `mesh redirect install` uses by default (the README's init container).
+        var intercept = Assert.IsType<Mesh.Agent.Intercept.InterceptOptions>(options.Intercept);
+        Assert.Equal(root.Path + "/etc/mesh/pods/pods.yaml", intercept.PodsFile);
+        Assert.Equal(
+            (RedirectOptions.DefaultOutboundPort, RedirectOptions.DefaultInboundPort, RedirectOptions.DefaultTunnelPort, RedirectOptions.DefaultMark),
+            (intercept.OutboundPort, intercept.InboundPort, intercept.TunnelPort, intercept.Mark));
+        Assert.Empty(PodsLoader.Load(intercept.PodsFile, options.TrustDomain));
     }
 
     [Fact]
