@@ -62,13 +62,16 @@ internal sealed partial class PodManager : IAsyncDisposable
         await ReconcileAsync(pods).ConfigureAwait(false);
         var dir = Path.GetDirectoryName(_options.PodsFile)!;
         _debounce = new Timer(_ => _ = ReloadAsync(), null, Timeout.Infinite, Timeout.Infinite);
-        _watcher = new FileSystemWatcher(dir, Path.GetFileName(_options.PodsFile))
+        // The whole directory, not the file's name: a mounted ConfigMap changes by swapping its ..data symlink, which
+        // raises no event for the file itself. A spurious reload is harmless (an unchanged pod is left alone).
+        _watcher = new FileSystemWatcher(dir)
         {
-            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
         FileSystemEventHandler changed = (_, _) => _debounce.Change(TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
         _watcher.Changed += changed;
         _watcher.Created += changed;
+        _watcher.Deleted += changed;
         _watcher.Renamed += (_, _) => _debounce.Change(TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
         _watcher.EnableRaisingEvents = true;
     }

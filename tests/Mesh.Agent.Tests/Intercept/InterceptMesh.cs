@@ -27,6 +27,8 @@ internal sealed class InterceptMesh : IAsyncDisposable
     public static readonly SpiffeId IdC = TestCa.Id("demo", "c");
 
     private readonly Dictionary<string, AgentOptions> _options = [];
+    private bool _configMapLayout;
+    private int _version;
 
     private InterceptMesh(MeshTopology topology, string dir, TestCa ca)
     {
@@ -49,12 +51,17 @@ internal sealed class InterceptMesh : IAsyncDisposable
 
     /// <param name="policies">Policy files (name -> YAML) present from the start.</param>
     /// <param name="grantB">Whether the CA lets node-1 have pod B's identity (false: B can never be served).</param>
+    /// <param name="configMapLayout">
+    /// Keep the pods files as a mounted Kubernetes ConfigMap does: <c>pods.yaml -> ..data/pods.yaml</c>, <c>..data -> ..vN</c>,
+    /// each update a new <c>..vN</c> directory and an atomic swap of the <c>..data</c> link. Otherwise each update is a
+    /// rename over the file, as a CNI plugin would write it.
+    /// </param>
     public static async Task<InterceptMesh> StartAsync(MeshTopology topology, bool withPodB = false, bool grantB = true,
-        IReadOnlyDictionary<string, string>? policies = null, OutsideMeshMode outsideMesh = OutsideMeshMode.Passthrough)
+        IReadOnlyDictionary<string, string>? policies = null, OutsideMeshMode outsideMesh = OutsideMeshMode.Passthrough, bool configMapLayout = false)
     {
         var dir = Directory.CreateTempSubdirectory("mesh-intercept-").FullName;
         var ca = await TestCa.StartAsync(TimeSpan.FromHours(1));
-        var mesh = new InterceptMesh(topology, dir, ca);
+        var mesh = new InterceptMesh(topology, dir, ca) { _configMapLayout = configMapLayout };
         try
         {
             ca.Register("node-1", grantB ? [IdA, IdB] : [IdA]);
@@ -109,9 +116,31 @@ internal sealed class InterceptMesh : IAsyncDisposable
                 labels: { app: {{p.Name}} }
                 ports: [{ port: {{HttpPort}}, protocol: http }, { port: {{TcpPort}}, protocol: tcp }]
             """);
+        var text = "pods:\n" + string.Join("\n", lines) + "\n";
         var path = PodsFile(node);
-        File.WriteAllText(path + ".tmp", "pods:\n" + string.Join("\n", lines) + "\n");
-        File.Move(path + ".tmp", path, overwrite: true);
+        if (!_configMapLayout)
+        {
+            File.WriteAllText(path + ".tmp", text);
+            File.Move(path + ".tmp", path, overwrite: true);
+            return;
+        }
+        var mount = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(mount);
+        var version = $"..v{Interlocked.Increment(ref _version)}";
+        Directory.CreateDirectory(Path.Combine(mount, version));
+        File.WriteAllText(Path.Combine(mount, version, "pods.yaml"), text);
+        var data = Path.Combine(mount, "..data");
+        File.CreateSymbolicLink(data + "_tmp", version);
+        // rename(2) over the old link, as the kubelet's atomic writer does; File.Move would refuse a directory link.
+        var moved = ExternalTool.RunAsync("mv", ["-T", data + "_tmp", data]).GetAwaiter().GetResult();
+        if (moved.ExitCode != 0)
+        {
+            throw new IOException("swapping ..data failed: " + moved);
+        }
+        if (!File.Exists(path) && new FileInfo(path).LinkTarget is null)
+        {
+            File.CreateSymbolicLink(path, Path.Combine("..data", "pods.yaml"));
+        }
     }
 
     public string DecisionLog(string node) => Path.Combine(Dir, $"decisions-{node}.log");
@@ -155,7 +184,7 @@ internal sealed class InterceptMesh : IAsyncDisposable
         }
     }
 
-    private string PodsFile(string node) => Path.Combine(Dir, $"pods-{node}.yaml");
+    private string PodsFile(string node) => _configMapLayout ? Path.Combine(Dir, $"pods-{node}", "pods.yaml") : Path.Combine(Dir, $"pods-{node}.yaml");
 
     private static RegisteredService Service(string name, TopologyNetns pod, SpiffeId id) => new(name,
         [new ServicePort(HttpPort, HttpPort, PortProtocol.Http), new ServicePort(TcpPort, TcpPort, PortProtocol.Tcp)],

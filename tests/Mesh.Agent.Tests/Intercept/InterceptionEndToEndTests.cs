@@ -190,11 +190,13 @@ public sealed class InterceptionEndToEndTests
         }
     }
 
-    [SkippableFact]
-    public async Task Pod_B_added_while_A_talks_to_C_is_served_and_the_A_to_C_connection_is_untouched()
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Pod_B_added_while_A_talks_to_C_is_served_and_the_A_to_C_connection_is_untouched(bool configMapLayout)
     {
         await using var topology = await TopologyAsync();
-        await using var mesh = await InterceptMesh.StartAsync(topology);
+        await using var mesh = await InterceptMesh.StartAsync(topology, configMapLayout: configMapLayout);
         // Before B is in the pods file, its captured traffic finds no agent listener: refused, never sent in plaintext.
         var before = await topology.CurlAsync(topology.PodB, mesh.Url("/from-b-early"));
         Assert.NotEqual(0, before.ExitCode);
