@@ -47,6 +47,25 @@ internal sealed class InterceptMesh : IAsyncDisposable
     public NetnsEchoServer EchoC { get; private set; } = null!;
     public string PoliciesDir => Path.Combine(Dir, "policies");
 
+    /// <summary>Each pod's <see cref="SaveNatAsync"/> taken just before the redirect rules were installed.</summary>
+    public Dictionary<string, string> NatBeforeInstall { get; } = [];
+
+    /// <summary>iptables-save and ip6tables-save of the nat table inside <paramref name="pod"/>, without their timestamp comments.</summary>
+    public async Task<string> SaveNatAsync(TopologyNetns pod)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var save in new[] { "iptables-save", "ip6tables-save" })
+        {
+            var result = await Topology.ExecAsync(pod, save, "-t", "nat");
+            if (result.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"{save} in {pod.Name}: {result}");
+            }
+            text.AppendJoin('\n', result.StdOut.Split('\n').Where(l => !l.StartsWith('#'))).Append('\n');
+        }
+        return text.ToString();
+    }
+
     public string Url(string path = "/") => $"http://{Topology.PodC.Address}:{HttpPort}{path}";
 
     /// <param name="policies">Policy files (name -> YAML) present from the start.</param>
@@ -75,6 +94,7 @@ internal sealed class InterceptMesh : IAsyncDisposable
             mesh.EchoC = NetnsEchoServer.Start(topology.PodC, TcpPort);
             foreach (var pod in new[] { topology.PodA, topology.PodB, topology.PodC })
             {
+                mesh.NatBeforeInstall[pod.Name] = await mesh.SaveNatAsync(pod);
                 await new RedirectInstaller(new CommandRunner(pod.Name), "").InstallAsync(new RedirectOptions(), CancellationToken.None);
             }
             var registry = new ServiceRegistry(

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Mesh.Agent.Intercept;
+using Mesh.Agent.Redirect;
 using Mesh.Agent.Tests.Intercept.Support;
 using Mesh.Agent.Tests.Support;
 
@@ -272,6 +273,26 @@ public sealed class InterceptionEndToEndTests
         Assert.True(after.ExitCode == 0, after.ToString());
         Assert.True(elapsed < TimeSpan.FromSeconds(2), $"first successful request {elapsed.TotalMilliseconds:F0} ms after the agent was ready");
         Assert.DoesNotContain(mesh.ServerC.Requests, r => r.RequestLine.Contains("/while-down", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task Uninstall_after_intercepted_traffic_leaves_iptables_save_as_it_was_before_install()
+    {
+        await using var topology = await TopologyAsync();
+        await using var mesh = await InterceptMesh.StartAsync(topology);
+        var curl = await topology.CurlAsync(topology.PodA, mesh.Url());
+        Assert.True(curl.ExitCode == 0, curl.ToString());
+        var installed = await mesh.SaveNatAsync(topology.PodA);
+
+        await new RedirectInstaller(new CommandRunner(topology.PodA.Name), "").UninstallAsync(CancellationToken.None);
+        var after = await mesh.SaveNatAsync(topology.PodA);
+
+        Assert.Contains("MESH_OUTPUT", installed, StringComparison.Ordinal);
+        Assert.Equal(mesh.NatBeforeInstall[topology.PodA.Name], after);
+        // And pod A's traffic is no longer captured: it reaches C directly, in plaintext, as before the mesh.
+        var direct = await topology.CurlAsync(topology.PodA, mesh.Url("/direct"));
+        Assert.True(direct.ExitCode == 0 && direct.StdOut == InterceptMesh.Body, direct.ToString());
+        Assert.Equal("plaintext", (await mesh.DecisionsAsync("node-2")).Single(r => r.Str("request.path") == "/direct").Str("source.tls"));
     }
 
     /// <summary>
