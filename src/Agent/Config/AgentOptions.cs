@@ -48,7 +48,8 @@ public sealed record CaEndpointOptions(Uri Address, string RootCertPath, string 
     public string? StateDir { get; init; }
 }
 
-public enum PortProtocol { Tcp, Http }
+/// <summary>What a port speaks: raw TCP, HTTP/1.1 (and h2c from apps), HTTP/2, or gRPC (HTTP/2 with trailers).</summary>
+public enum PortProtocol { Tcp, Http, Http2, Grpc }
 
 public sealed record WorkloadPort(int Port, PortProtocol Protocol);
 

@@ -36,10 +36,17 @@ public sealed class ServiceRegistry
 
 public sealed record RegisteredService(string Name, IReadOnlyList<ServicePort> Ports, IReadOnlyList<ServiceEndpoint> Endpoints)
 {
+    /// <summary>Load balancing, health checks, timeouts, retries and circuit breaking for this service.</summary>
+    public ServicePolicy Policy { get; init; } = ServicePolicy.Default;
+
     public ServicePort? FindPort(int port) => Ports.FirstOrDefault(p => p.Port == port);
 }
 
 public sealed record ServicePort(int Port, int TargetPort, PortProtocol Protocol);
 
 /// <summary>One instance of a service: the workload's address, the agent in front of it, and the SPIFFE ID that agent must present for it.</summary>
-public sealed record ServiceEndpoint(IPAddress Address, IPEndPoint Agent, SpiffeId Identity);
+public sealed record ServiceEndpoint(IPAddress Address, IPEndPoint Agent, SpiffeId Identity)
+{
+    /// <summary>Relative share of the service's traffic (1 by default).</summary>
+    public int Weight { get; init; } = 1;
+}

@@ -1,0 +1,57 @@
+using Mesh.Agent.Config;
+
+namespace Mesh.Agent.Balancing;
+
+/// <summary>
+/// One endpoint of a service as load balancing and health checking share it: the registry entry, the requests in
+/// flight to it (least-request and circuit breaking read them), its active health (set by the active checker) and its
+/// passive ejection (set by outlier detection). Thread-safe; the balancer reads, the checkers write.
+/// </summary>
+public sealed class Upstream(ServiceEndpoint endpoint)
+{
+    private int _active;
+    private int _activeHealthy = 1;
+    private long _ejectedUntilTicks;
+    private int _ejections;
+
+    public ServiceEndpoint Endpoint => endpoint;
+
+    public int Weight => endpoint.Weight;
+
+    /// <summary>Requests (HTTP) or connections (TCP) in flight to this endpoint.</summary>
+    public int ActiveRequests => Volatile.Read(ref _active);
+
+    public void RequestStarted() => Interlocked.Increment(ref _active);
+
+    public void RequestFinished() => Interlocked.Decrement(ref _active);
+
+    /// <summary>What the active health checker last concluded (healthy until a checker says otherwise).</summary>
+    public bool ActiveHealthy
+    {
+        get => Volatile.Read(ref _activeHealthy) == 1;
+        set => Volatile.Write(ref _activeHealthy, value ? 1 : 0);
+    }
+
+    /// <summary>How many times outlier detection has ejected this endpoint (ejection time grows with it).</summary>
+    public int EjectionCount => Volatile.Read(ref _ejections);
+
+    /// <summary>Until when outlier detection keeps this endpoint out; <see cref="DateTimeOffset.MinValue"/> when it is not ejected.</summary>
+    public DateTimeOffset EjectedUntil => new(Volatile.Read(ref _ejectedUntilTicks), TimeSpan.Zero);
+
+    public bool IsEjected(DateTimeOffset now) => Volatile.Read(ref _ejectedUntilTicks) > now.UtcTicks;
+
+    /// <summary>Ejects the endpoint until <paramref name="until"/> and counts the ejection.</summary>
+    public void Eject(DateTimeOffset until)
+    {
+        Interlocked.Increment(ref _ejections);
+        Volatile.Write(ref _ejectedUntilTicks, until.UtcTicks);
+    }
+
+    /// <summary>Ends an ejection early (e.g. the active checker saw it healthy again).</summary>
+    public void Uneject() => Volatile.Write(ref _ejectedUntilTicks, 0);
+
+    /// <summary>Healthy by the active checker and not ejected: eligible unless the whole service is in panic.</summary>
+    public bool IsAvailable(DateTimeOffset now) => ActiveHealthy && !IsEjected(now);
+
+    public override string ToString() => $"{endpoint.Address} via {endpoint.Agent} ({endpoint.Identity})";
+}
