@@ -66,13 +66,12 @@ internal sealed class MeshScenario(string protocol) : IScenario
     private static async Task<string> TokenAsync(ScenarioContext context, string node, CancellationToken ct)
     {
         var output = await Tool.RunCheckedAsync(context.MeshBinary, ["ca", "token", "--config", "ca.yaml", "--node", node], ct, context.Dir).ConfigureAwait(false);
-        foreach (var line in output.Split('\n', StringSplitOptions.TrimEntries))
+        // `mesh ca token` prints only the token on stdout (what it is for goes to stderr).
+        var lines = output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length == 1)
         {
-            if (line.StartsWith("token:", StringComparison.Ordinal))
-            {
-                return line["token:".Length..].Trim();
-            }
+            return lines[0];
         }
-        throw new BenchException($"`mesh ca token` printed no 'token:' line: {output}");
+        throw new BenchException($"`mesh ca token` printed {lines.Length} lines, not one token: {output}");
     }
 }
