@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Mesh.Agent.Admin;
 using Mesh.Agent.Config;
 using Mesh.Agent.Identity;
@@ -126,32 +127,26 @@ public sealed partial class AgentHost : IAsyncDisposable
         }).ToList();
 
         ListenOptions? adminListen = null;
-        var httpListen = new Dictionary<OutboundRoute, ListenOptions>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null;
-            k.Listen(new MuxEndPoint(), lo =>
+            // Handed-over HTTP: peers' tunnel streams and apps' connections (outbound listeners, captured). One endpoint per
+            // protocol: Kestrel cannot tell h2c from HTTP/1.1 on cleartext, so the agent sniffs and picks (HttpSniffer).
+            foreach (var kind in new[] { HttpKind.Http1, HttpKind.Http2 })
             {
-                lo.Protocols = HttpProtocols.Http1;
-                // Connections handed over by interception carry their own role (captured outbound HTTP); the rest are peers' streams.
-                lo.Use(next => ctx =>
+                k.Listen(new MuxEndPoint(kind), lo =>
                 {
-                    if (!ctx.Items.ContainsKey(ListenerRole.ItemKey))
+                    lo.Protocols = kind == HttpKind.Http2 ? HttpProtocols.Http2 : HttpProtocols.Http1;
+                    // App connections carry their own role (outbound HTTP); the rest are peers' streams.
+                    lo.Use(next => ctx =>
                     {
-                        ListenerRole.Attach(ctx.Items, new ListenerRole.InboundHttp());
-                    }
-                    return next(ctx);
-                });
-            });
-            foreach (var route in routes.Where(r => r.Port.Protocol == PortProtocol.Http))
-            {
-                k.Listen(route.Listener!.Listen, lo =>
-                {
-                    httpListen[route] = lo;
-                    // Plaintext from apps: HTTP/1.1 here; h2c from apps comes with the HTTP data-plane work.
-                    lo.Protocols = HttpProtocols.Http1;
-                    lo.Use(next => ctx => { ListenerRole.Attach(ctx.Items, new ListenerRole.OutboundHttp(route)); return next(ctx); });
+                        if (!ctx.Items.ContainsKey(ListenerRole.ItemKey))
+                        {
+                            ListenerRole.Attach(ctx.Items, new ListenerRole.InboundHttp());
+                        }
+                        return next(ctx);
+                    });
                 });
             }
             if (options.AdminListen is { } adminAt)
@@ -206,19 +201,16 @@ public sealed partial class AgentHost : IAsyncDisposable
         var inboundSocket = SocketListener.Start(options.InboundListen, inboundListener.HandleAsync, listenerLogger);
         var tcpListeners = new List<SocketListener>();
         var outboundEndpoints = new List<Func<IPEndPoint>>();
+        var handover = new HttpHandover(muxTransport);
         foreach (var route in routes)
         {
-            if (route.Port.Protocol == PortProtocol.Tcp)
-            {
-                var listener = SocketListener.Start(route.Listener!.Listen, (socket, token) => tcpProxy.HandleAsync(socket, route, token), listenerLogger);
-                tcpListeners.Add(listener);
-                outboundEndpoints.Add(() => listener.LocalEndPoint);
-            }
-            else
-            {
-                var lo = httpListen[route];
-                outboundEndpoints.Add(() => lo.IPEndPoint!);
-            }
+            // TCP ports relay bytes; HTTP ports hand each connection to Kestrel (HTTP/1.1 or h2c) with the route attached.
+            Func<Socket, CancellationToken, Task> handle = route.Port.Protocol == PortProtocol.Tcp
+                ? (socket, token) => tcpProxy.HandleAsync(socket, route, token)
+                : (socket, token) => handover.HandOverAsync(socket, items => ListenerRole.Attach(items, new ListenerRole.OutboundHttp(route)), token);
+            var listener = SocketListener.Start(route.Listener!.Listen, handle, listenerLogger);
+            tcpListeners.Add(listener);
+            outboundEndpoints.Add(() => listener.LocalEndPoint);
         }
         // Certificates are fetched in the background; until each arrives its handshakes fail closed.
         var stopNode = new CancellationTokenSource();
@@ -229,8 +221,8 @@ public sealed partial class AgentHost : IAsyncDisposable
         PodManager? pods = null;
         if (options.Intercept is { } intercept)
         {
-            var captured = new InterceptedOutbound(options.Registry, intercept, tcpProxy, muxTransport, metrics, loggers.CreateLogger<InterceptedOutbound>());
-            var plaintext = new PlaintextInbound(policies, authorizer, inbound, metrics, loggers.CreateLogger<PlaintextInbound>());
+            var captured = new InterceptedOutbound(options.Registry, intercept, tcpProxy, handover, metrics, loggers.CreateLogger<InterceptedOutbound>());
+            var plaintext = new PlaintextInbound(policies, authorizer, inbound, handover, metrics, loggers.CreateLogger<PlaintextInbound>());
             var traffic = new PodTraffic(captured.HandleAsync, plaintext.HandleAsync, (socket, pod, token) => inboundListener.HandleAsync(socket, pod.Pod, pod.Backend, token));
             pods = new PodManager(intercept, options.TrustDomain, localWorkloads, identityManager, pool, traffic, identities.ToHashSet(), loggers.CreateLogger<PodManager>());
             await pods.StartAsync().ConfigureAwait(false);

@@ -39,7 +39,17 @@ internal sealed partial class InboundHandler(
         try
         {
             var destination = request.Destination;
-            if (!workloads.TryFind(destination, out var workload, out var port))
+            if (!workloads.TryFind(destination, out var workload, out var port) && workloads.TryFindPod(destination.Address, out workload))
+            {
+                // A port the pod does not declare: reachable as what the client agent found it to be (it sniffed).
+                port = new WorkloadPort(destination.Port, request.Protocol switch
+                {
+                    StreamProtocol.Http => PortProtocol.Http,
+                    StreamProtocol.Http2 => PortProtocol.Http2,
+                    _ => PortProtocol.Tcp,
+                });
+            }
+            else if (workload is null)
             {
                 LogRefused(logger, connection.Peer!.ToString(), destination.ToString(), "not a workload port served by this agent");
                 await stream.Connection.RefuseAsync(stream, OpenResult.NotFound, "").ConfigureAwait(false);
@@ -59,9 +69,9 @@ internal sealed partial class InboundHandler(
                 await stream.Connection.RefuseAsync(stream, OpenResult.Misdirected, "").ConfigureAwait(false);
                 return;
             }
-            if (request.Protocol == StreamProtocol.Http)
+            if (request.Protocol is StreamProtocol.Http or StreamProtocol.Http2)
             {
-                await AcceptHttpAsync(connection, stream, workload, port, destination).ConfigureAwait(false);
+                await AcceptHttpAsync(connection, stream, workload, port, destination, request.Protocol == StreamProtocol.Http2 ? HttpKind.Http2 : HttpKind.Http1).ConfigureAwait(false);
                 return;
             }
             // A raw stream is authorized as TCP even on an HTTP port: Istio's fail-safe projection then applies.
@@ -74,9 +84,9 @@ internal sealed partial class InboundHandler(
         }
     }
 
-    private async Task AcceptHttpAsync(InboundConnection connection, MuxStream stream, LocalWorkload workload, WorkloadPort port, IPEndPoint destination)
+    private async Task AcceptHttpAsync(InboundConnection connection, MuxStream stream, LocalWorkload workload, WorkloadPort port, IPEndPoint destination, HttpKind kind)
     {
-        if (port.Protocol != PortProtocol.Http)
+        if (port.Protocol == PortProtocol.Tcp)
         {
             LogRefused(logger, connection.Peer!.ToString(), destination.ToString(), $"port {port.Port} is declared tcp");
             await stream.Connection.RefuseAsync(stream, OpenResult.BadRequest, "").ConfigureAwait(false);
@@ -84,7 +94,7 @@ internal sealed partial class InboundHandler(
         }
         var adapter = new MuxStreamAdapter(stream);
         await stream.Connection.AcceptAsync(stream, "").ConfigureAwait(false);
-        if (!httpStreams.TryAccept(adapter, new InboundStream(connection.Peer!, workload, destination) { PeerAddress = connection.PeerAddress, SourceIp = connection.SourceAddress, Backend = connection.Backend }))
+        if (!httpStreams.TryAccept(adapter, new InboundStream(connection.Peer!, workload, destination) { PeerAddress = connection.PeerAddress, SourceIp = connection.SourceAddress, Backend = connection.Backend, Protocol = port.Protocol }, kind))
         {
             await adapter.DisposeAsync().ConfigureAwait(false);
         }
@@ -164,10 +174,10 @@ internal sealed partial class InboundHandler(
     }
 
     /// <summary>
-    /// A plaintext HTTP connection captured inside a pod and allowed in by PERMISSIVE: handed to Kestrel, so every request
-    /// on it is authorized (as plaintext) like a peer's HTTP stream.
+    /// A plaintext HTTP connection captured inside a pod and allowed in by PERMISSIVE: handed to Kestrel (HTTP/1.1 or
+    /// h2c), so every request on it is authorized (as plaintext) like a peer's HTTP stream.
     /// </summary>
-    public void AcceptPlaintextHttp(Socket client, LocalWorkload workload, IPEndPoint destination, WorkloadBackend backend)
+    public Task AcceptPlaintextHttpAsync(Socket client, LocalWorkload workload, WorkloadPort port, IPEndPoint destination, WorkloadBackend backend, HttpHandover handover, CancellationToken ct)
     {
         metrics.InboundStream();
         var address = Unmapped((client.RemoteEndPoint as IPEndPoint)?.Address);
@@ -177,12 +187,9 @@ internal sealed partial class InboundHandler(
             SourceIp = address,
             Tls = InboundAuthorizer.Plaintext,
             Backend = backend,
+            Protocol = port.Protocol,
         };
-        var stream = new NetworkStream(client, ownsSocket: true);
-        if (!httpStreams.TryAccept(stream, items => InboundStream.Attach(items, info)))
-        {
-            stream.Dispose();
-        }
+        return handover.HandOverAsync(client, items => InboundStream.Attach(items, info), ct);
     }
 
     private static IPAddress? Unmapped(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
@@ -234,7 +241,7 @@ internal sealed partial class InboundHandler(
             await context.Response.WriteAsync(TunnelProtocol.DeniedBody).ConfigureAwait(false);
             return;
         }
-        var error = await forwarder.SendAsync(context, $"http://{info.Destination}", info.Backend.Http, ForwarderRequestConfig.Empty, KeepHostTransformer.Instance).ConfigureAwait(false);
+        var error = await forwarder.SendAsync(context, $"http://{info.Destination}", info.Backend.Http, Outbound.OutboundHttpProxy.ConfigFor(info.Protocol), InboundRequestTransformer.Instance).ConfigureAwait(false);
         if (error != ForwarderError.None)
         {
             var e = context.GetForwarderErrorFeature()?.Exception;

@@ -25,6 +25,9 @@ internal sealed record InboundStream(SpiffeId? Peer, LocalWorkload Workload, IPE
 
     public WorkloadBackend Backend { get; init; } = WorkloadBackend.Host;
 
+    /// <summary>What the workload's port speaks (http: HTTP/1.1 to it; http2, grpc: h2c to it).</summary>
+    public PortProtocol Protocol { get; init; } = PortProtocol.Http;
+
     public static void Attach(IDictionary<object, object?> items, InboundStream stream) => items[ItemKey] = stream;
 
     public static InboundStream? From(HttpContext context) =>

@@ -8,38 +8,55 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Mesh.Agent.Inbound;
 
-/// <summary>The endpoint Kestrel "listens" on for HTTP streams that arrive through the tunnel.</summary>
-internal sealed class MuxEndPoint : EndPoint
+/// <summary>Which HTTP a handed-over connection speaks; each kind is its own in-memory Kestrel endpoint.</summary>
+internal enum HttpKind
 {
-    public override string ToString() => "mesh-mux";
+    Http1,
+
+    /// <summary>HTTP/2 with prior knowledge (h2c): Kestrel does not sniff cleartext, so the agent does (<see cref="Net.HttpSniffer"/>).</summary>
+    Http2,
+}
+
+/// <summary>An endpoint Kestrel "listens" on for HTTP connections the agent hands over (tunnel streams, captured sockets).</summary>
+internal sealed class MuxEndPoint(HttpKind kind) : EndPoint
+{
+    public HttpKind Kind => kind;
+
+    public override string ToString() => "mesh-mux-" + kind.ToString().ToLowerInvariant();
 }
 
 /// <summary>
-/// A Kestrel transport whose connections are accepted HTTP streams of the tunnel, so the serving agent parses each
-/// request with Kestrel's HTTP/1.1 parser and authorizes it one by one. Bound only to <see cref="MuxEndPoint"/>.
+/// A Kestrel transport whose connections are handed over by the agent: HTTP streams of the tunnel (so the serving
+/// agent parses each request with Kestrel and authorizes it one by one) and app connections captured or accepted on
+/// outbound HTTP listeners. One in-memory endpoint per <see cref="HttpKind"/>.
 /// </summary>
 internal sealed class MuxTransport : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
-    private readonly Channel<ConnectionContext> _accepted = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<ConnectionContext>[] _accepted =
+    [
+        Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true }),
+        Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true }),
+    ];
     private long _nextId;
 
     public bool CanBind(EndPoint endpoint) => endpoint is MuxEndPoint;
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<IConnectionListener>(new Listener(endpoint, _accepted));
+        ValueTask.FromResult<IConnectionListener>(new Listener(endpoint, _accepted[(int)((MuxEndPoint)endpoint).Kind]));
 
-    /// <summary>Hands an accepted stream to Kestrel as a new connection.</summary>
-    public bool TryAccept(MuxStreamAdapter stream, InboundStream info) => TryAccept(stream, items => InboundStream.Attach(items, info));
+    /// <summary>Hands an accepted tunnel stream to Kestrel as a new connection.</summary>
+    public bool TryAccept(MuxStreamAdapter stream, InboundStream info, HttpKind kind = HttpKind.Http1) =>
+        TryAccept(stream, kind, items => InboundStream.Attach(items, info));
 
     /// <summary>
     /// Hands any accepted byte stream to Kestrel as a new connection (a captured app connection, plaintext accepted under
     /// PERMISSIVE); <paramref name="describe"/> attaches what the request handler needs to know about it.
     /// </summary>
-    public bool TryAccept(Stream stream, Action<IDictionary<object, object?>> describe)
+    public bool TryAccept(Stream stream, HttpKind kind, Action<IDictionary<object, object?>> describe)
     {
         var connection = new MuxConnectionContext($"mux-{Interlocked.Increment(ref _nextId)}", stream);
         describe(connection.Items);
-        return _accepted.Writer.TryWrite(connection);
+        return _accepted[(int)kind].Writer.TryWrite(connection);
     }
 
     private sealed class Listener(EndPoint endpoint, Channel<ConnectionContext> accepted) : IConnectionListener

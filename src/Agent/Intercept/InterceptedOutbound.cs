@@ -21,10 +21,13 @@ internal sealed partial class InterceptedOutbound(
     ServiceRegistry registry,
     InterceptOptions options,
     OutboundTcpProxy tcp,
-    MuxTransport http,
+    HttpHandover http,
     AgentMetrics metrics,
     ILogger<InterceptedOutbound> logger)
 {
+    /// <summary>How long an undeclared port's client may stay silent before it is taken for TCP (a server-first protocol).</summary>
+    public static readonly TimeSpan SniffWindow = TimeSpan.FromMilliseconds(200);
+
     public async Task HandleAsync(Socket app, PodServer source, CancellationToken ct)
     {
         IPEndPoint original;
@@ -49,17 +52,24 @@ internal sealed partial class InterceptedOutbound(
         }
         metrics.Captured(toMesh: true, passthrough: false);
         var (service, endpoint) = found;
-        // The port as the app dialled it is the workload's port (targetPort); a port the registry does not declare is TCP.
-        var port = service.Ports.FirstOrDefault(p => p.TargetPort == original.Port) ?? new ServicePort(original.Port, original.Port, PortProtocol.Tcp);
+        // The port as the app dialled it is the workload's port (targetPort). A port the registry does not declare is
+        // sniffed: HTTP/1.x or h2c goes the HTTP way (each request authorized), anything else is TCP.
+        var port = service.Ports.FirstOrDefault(p => p.TargetPort == original.Port);
+        if (port is null)
+        {
+            var detected = await Net.HttpSniffer.DetectAsync(app, SniffWindow, ct).ConfigureAwait(false);
+            if (detected is null)
+            {
+                app.Dispose();
+                return;
+            }
+            port = new ServicePort(original.Port, original.Port, detected == PortProtocol.Tcp ? PortProtocol.Tcp : PortProtocol.Http);
+        }
         var key = new PeerKey(source.Pod.Identity, endpoint.Identity, endpoint.Agent) { Via = source.Sockets };
         var route = OutboundRoute.Pinned(service.Name, port, key, original);
-        if (port.Protocol == PortProtocol.Http)
+        if (port.Protocol != PortProtocol.Tcp)
         {
-            var stream = new NetworkStream(app, ownsSocket: true);
-            if (!http.TryAccept(stream, items => ListenerRole.Attach(items, new ListenerRole.OutboundHttp(route))))
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
+            await http.HandOverAsync(app, items => ListenerRole.Attach(items, new ListenerRole.OutboundHttp(route)), ct).ConfigureAwait(false);
             return;
         }
         await tcp.HandleAsync(app, route, ct).ConfigureAwait(false);

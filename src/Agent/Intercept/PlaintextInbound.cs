@@ -16,7 +16,7 @@ namespace Mesh.Agent.Intercept;
 /// PERMISSIVE (and DISABLE) lets it reach authorization as plaintext, with no peer identity, and the decision log says
 /// it was plaintext.
 /// </summary>
-internal sealed partial class PlaintextInbound(PolicyStore policies, InboundAuthorizer authorizer, InboundHandler inbound, AgentMetrics metrics, ILogger<PlaintextInbound> logger)
+internal sealed partial class PlaintextInbound(PolicyStore policies, InboundAuthorizer authorizer, InboundHandler inbound, HttpHandover handover, AgentMetrics metrics, ILogger<PlaintextInbound> logger)
 {
     public async Task HandleAsync(Socket client, PodServer pod, CancellationToken ct)
     {
@@ -52,9 +52,9 @@ internal sealed partial class PlaintextInbound(PolicyStore policies, InboundAuth
             return;
         }
         metrics.PlaintextInbound(served: true);
-        if (port.Protocol == PortProtocol.Http)
+        if (port.Protocol != PortProtocol.Tcp)
         {
-            inbound.AcceptPlaintextHttp(client, workload, original, pod.Backend);
+            await inbound.AcceptPlaintextHttpAsync(client, workload, port, original, pod.Backend, handover, ct).ConfigureAwait(false);
             return;
         }
         await inbound.RelayPlaintextAsync(client, workload, original, pod.Backend, ct).ConfigureAwait(false);

@@ -13,12 +13,24 @@ namespace Mesh.Agent.Outbound;
 /// </summary>
 internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerConnectionPool pool, AgentMetrics metrics, ILogger<OutboundHttpProxy> logger)
 {
-    private static readonly ForwarderRequestConfig RequestConfig = new()
+    // HTTP/1.1 between agents for http ports (one request per stream at a time, cheapest to parse); HTTP/2 with prior
+    // knowledge for http2 and grpc ports, which need its streams and trailers end to end.
+    private static readonly ForwarderRequestConfig Http1Config = new()
     {
         Version = HttpVersion.Version11,
         VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         ActivityTimeout = TimeSpan.FromSeconds(100),
     };
+
+    private static readonly ForwarderRequestConfig Http2Config = new()
+    {
+        Version = HttpVersion.Version20,
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        ActivityTimeout = TimeSpan.FromSeconds(100),
+    };
+
+    public static ForwarderRequestConfig ConfigFor(Config.PortProtocol protocol) =>
+        protocol is Config.PortProtocol.Http2 or Config.PortProtocol.Grpc ? Http2Config : Http1Config;
 
     public async Task HandleAsync(HttpContext context, OutboundRoute route)
     {
@@ -32,7 +44,7 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
         }
         var (key, target) = next.Value;
         // The URI names the workload: HttpClient keeps one pool of streams per workload, each opened to it.
-        var error = await forwarder.SendAsync(context, $"http://{target}", pool.HttpInvoker(key), RequestConfig, KeepHostTransformer.Instance).ConfigureAwait(false);
+        var error = await forwarder.SendAsync(context, $"http://{target}", pool.HttpInvoker(key), ConfigFor(route.Port.Protocol), OutboundRequestTransformer.Instance).ConfigureAwait(false);
         if (error != ForwarderError.None)
         {
             var feature = context.GetForwarderErrorFeature();

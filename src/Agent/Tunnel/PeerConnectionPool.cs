@@ -44,12 +44,14 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
 
 
     /// <summary>
-    /// An HTTP client whose connections are streams to the peer: HttpClient pools HTTP/1.1 connections per destination
-    /// (request URI http://ip:port of the workload) and each connection is one mux stream.
+    /// An HTTP client whose connections are streams to the peer: HttpClient pools connections per destination (request
+    /// URI http://ip:port of the workload) and each connection is one mux stream, HTTP/1.1 or HTTP/2 (prior knowledge)
+    /// as the request's version asks; an HTTP/2 stream carries many requests at once.
     /// </summary>
     public HttpMessageInvoker HttpInvoker(PeerKey key) => _http.GetOrAdd(key, k => new HttpMessageInvoker(new SocketsHttpHandler
     {
-        ConnectCallback = (context, ct) => OpenHttpStreamAsync(k, context.DnsEndPoint, ct),
+        ConnectCallback = (context, ct) => OpenHttpStreamAsync(k, context.DnsEndPoint,
+            context.InitialRequestMessage.Version == HttpVersion.Version20 ? StreamProtocol.Http2 : StreamProtocol.Http, ct),
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
         AllowAutoRedirect = false,
         UseCookies = false,
@@ -59,10 +61,10 @@ public sealed partial class PeerConnectionPool(CredentialStore credentials, Agen
         ConnectTimeout = MeshTls.HandshakeTimeout,
     }, disposeHandler: true));
 
-    private async ValueTask<Stream> OpenHttpStreamAsync(PeerKey key, DnsEndPoint target, CancellationToken ct)
+    private async ValueTask<Stream> OpenHttpStreamAsync(PeerKey key, DnsEndPoint target, StreamProtocol protocol, CancellationToken ct)
     {
         var destination = new IPEndPoint(IPAddress.Parse(target.Host), target.Port);
-        var (stream, result) = await OpenAsync(key, new OpenRequest(StreamProtocol.Http, destination), s => new MuxStreamAdapter(s), ct).ConfigureAwait(false);
+        var (stream, result) = await OpenAsync(key, new OpenRequest(protocol, destination), s => new MuxStreamAdapter(s), ct).ConfigureAwait(false);
         if (!result.Accepted)
         {
             throw new PeerConnectException($"agent {key.Agent} refused a stream to {destination}: status {result.Status}");

@@ -276,6 +276,36 @@ public sealed class InterceptionEndToEndTests
     }
 
     [SkippableFact]
+    public async Task A_port_the_registry_does_not_declare_is_sniffed_HTTP_is_authorized_per_request_and_the_rest_is_TCP()
+    {
+        await using var topology = await TopologyAsync();
+        await using var mesh = await InterceptMesh.StartAsync(topology);
+        await using var undeclaredHttp = NetnsHttpServer.Start(topology.PodC, 8082, "undeclared\n");
+        await using var undeclaredEcho = NetnsEchoServer.Start(topology.PodC, 9002);
+
+        var curl = await topology.CurlAsync(topology.PodA, $"http://{topology.PodC.Address}:8082/sniffed");
+        using var tcp = await topology.ConnectFromAsync(topology.PodA, new IPEndPoint(topology.PodC.Address!, 9002));
+        await tcp.SendAsync("raw bytes\n"u8.ToArray());
+        var echoed = new byte[10];
+        var got = 0;
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            while (got < echoed.Length)
+            {
+                got += await tcp.ReceiveAsync(echoed.AsMemory(got), SocketFlags.None, timeout.Token);
+            }
+        }
+
+        Assert.True(curl.ExitCode == 0 && curl.StdOut == "undeclared\n", curl.ToString());
+        Assert.Equal("raw bytes\n"u8.ToArray(), echoed);
+        var records = await mesh.DecisionsAsync("node-2");
+        var http = records.Single(r => r.Int("destination.port") == 8082);
+        Assert.Equal("http", http.Str("request.protocol"));
+        Assert.Equal("/sniffed", http.Str("request.path"));
+        Assert.Equal("tcp", records.Single(r => r.Int("destination.port") == 9002).Str("request.protocol"));
+    }
+
+    [SkippableFact]
     public async Task Uninstall_after_intercepted_traffic_leaves_iptables_save_as_it_was_before_install()
     {
         await using var topology = await TopologyAsync();

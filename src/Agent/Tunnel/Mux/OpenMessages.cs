@@ -4,11 +4,14 @@ using System.Text;
 
 namespace Mesh.Agent.Tunnel.Mux;
 
-/// <summary>What a stream carries: raw TCP bytes, or HTTP/1.1 requests the serving agent parses and authorizes one by one.</summary>
+/// <summary>What a stream carries: raw TCP bytes, or HTTP (1.1, or 2 with prior knowledge) requests the serving agent parses and authorizes one by one.</summary>
 public enum StreamProtocol : byte
 {
     Tcp = 1,
     Http = 2,
+
+    /// <summary>HTTP/2 with prior knowledge: http2 and grpc ports (trailers, many requests on one stream).</summary>
+    Http2 = 3,
 }
 
 /// <summary>The OPEN frame's payload: protocol (1 byte), then the destination workload as "ip:port" (1-byte length, ASCII).</summary>
@@ -32,7 +35,7 @@ internal readonly record struct OpenRequest(StreamProtocol Protocol, IPEndPoint 
             error = "malformed OPEN payload";
             return false;
         }
-        if (payload[0] is not ((byte)StreamProtocol.Tcp or (byte)StreamProtocol.Http))
+        if (payload[0] is not ((byte)StreamProtocol.Tcp or (byte)StreamProtocol.Http or (byte)StreamProtocol.Http2))
         {
             error = $"unknown stream protocol {payload[0]}";
             return false;
