@@ -9,13 +9,12 @@ namespace Mesh.Agent.Health;
 /// <summary>
 /// Probes through the tunnel, as <paramref name="source"/>: the serving agent authorizes a probe like any other
 /// stream, so a check sees what traffic would see (policy, mTLS, the agent itself). TCP: a stream OPEN the serving
-/// agent accepts, which it does only after it connected to the workload (a dead workload is refused 503). HTTP: the
-/// pool's HTTP client for the peer. HTTP/2 through the tunnel is not built yet, so gRPC checks cannot use this
-/// transport (<see cref="SupportsHttp2"/> is false; <see cref="HealthProbes.Create"/> refuses the combination).
+/// agent accepts, which it does only after it connected to the workload (a dead workload is refused 503). HTTP and
+/// gRPC: the pool's HTTP client for the peer, whose streams carry HTTP/1.1 or HTTP/2 as each request asks.
 /// </summary>
 internal sealed class MeshProbeTransport(PeerConnectionPool pool, SpiffeId source) : IProbeTransport
 {
-    public bool SupportsHttp2 => false;
+    public bool SupportsHttp2 => true;
 
     public async Task<ProbeResult> ConnectAsync(Upstream upstream, int port, CancellationToken ct)
     {
@@ -41,8 +40,7 @@ internal sealed class MeshProbeTransport(PeerConnectionPool pool, SpiffeId sourc
 
     public HttpMessageInvoker Http1(Upstream upstream) => pool.HttpInvoker(Key(upstream));
 
-    public HttpMessageInvoker Http2(Upstream upstream) =>
-        throw new NotSupportedException("gRPC health checks through the mesh need HTTP/2 through the tunnel, which is not built yet");
+    public HttpMessageInvoker Http2(Upstream upstream) => pool.HttpInvoker(Key(upstream));
 
     private PeerKey Key(Upstream upstream) => new(source, upstream.Endpoint.Identity, upstream.Endpoint.Agent);
 }

@@ -91,10 +91,4 @@ public sealed class GrpcHealthCheckTests : IAsyncLifetime
         Assert.Contains("NotFound", result.Detail);
     }
 
-    [Fact]
-    public void The_mesh_transport_refuses_grpc_checks_until_it_carries_http2()
-    {
-        var transport = new MeshProbeTransport(null!, MeshFixture.FrontendId);
-        Assert.Throws<NotSupportedException>(() => HealthProbes.Create(Fast(HealthCheckKind.Grpc), 80, transport));
-    }
 }

@@ -77,7 +77,7 @@ public sealed class HttpProtocolTests(HttpMesh mesh) : IClassFixture<HttpMesh>
     public async Task GRPC_unary_status_in_trailers_server_streaming_and_deadlines_pass_through_both_agents()
     {
         using var channel = GrpcChannel.ForAddress(mesh.GrpcUrl);
-        var client = new Health.HealthClient(channel);
+        var client = new Grpc.Health.V1.Health.HealthClient(channel);
         mesh.Backend.Health.SetStatus("shop", HealthCheckResponse.Types.ServingStatus.Serving);
 
         var serving = await client.CheckAsync(new HealthCheckRequest { Service = "shop" }, deadline: DateTime.UtcNow.AddSeconds(10));
