@@ -9,14 +9,16 @@ namespace Mesh.Agent.Balancing;
 /// </summary>
 public sealed class Upstream(ServiceEndpoint endpoint)
 {
+    private ServiceEndpoint _endpoint = endpoint;
     private int _active;
     private int _activeHealthy = 1;
     private long _ejectedUntilTicks;
     private int _ejections;
 
-    public ServiceEndpoint Endpoint => endpoint;
+    /// <summary>The registry entry; replaced only by <see cref="Reweigh"/>, which keeps address, agent and identity.</summary>
+    public ServiceEndpoint Endpoint => Volatile.Read(ref _endpoint);
 
-    public int Weight => endpoint.Weight;
+    public int Weight => Endpoint.Weight;
 
     /// <summary>Requests (HTTP) or connections (TCP) in flight to this endpoint.</summary>
     public int ActiveRequests => Volatile.Read(ref _active);
@@ -53,5 +55,22 @@ public sealed class Upstream(ServiceEndpoint endpoint)
     /// <summary>Healthy by the active checker and not ejected: eligible unless the whole service is in panic.</summary>
     public bool IsAvailable(DateTimeOffset now) => ActiveHealthy && !IsEjected(now);
 
-    public override string ToString() => $"{endpoint.Address} via {endpoint.Agent} ({endpoint.Identity})";
+    /// <summary>
+    /// Takes the registry's new entry for the same endpoint (same address, agent and identity; only the weight may
+    /// differ), so a weight change keeps the endpoint's active count, health and ejection.
+    /// </summary>
+    internal void Reweigh(ServiceEndpoint updated)
+    {
+        if (UpstreamKey.Of(updated) != UpstreamKey.Of(Endpoint))
+        {
+            throw new ArgumentException($"{updated.Address} via {updated.Agent} is another endpoint than {this}.", nameof(updated));
+        }
+        Volatile.Write(ref _endpoint, updated);
+    }
+
+    public override string ToString()
+    {
+        var e = Endpoint;
+        return $"{e.Address} via {e.Agent} ({e.Identity})";
+    }
 }
