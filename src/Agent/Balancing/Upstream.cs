@@ -9,6 +9,8 @@ namespace Mesh.Agent.Balancing;
 /// </summary>
 public sealed class Upstream(ServiceEndpoint endpoint)
 {
+    private static long s_availabilityEpoch;
+
     private ServiceEndpoint _endpoint = endpoint;
     private int _active;
     private int _activeHealthy = 1;
@@ -31,7 +33,13 @@ public sealed class Upstream(ServiceEndpoint endpoint)
     public bool ActiveHealthy
     {
         get => Volatile.Read(ref _activeHealthy) == 1;
-        set => Volatile.Write(ref _activeHealthy, value ? 1 : 0);
+        set
+        {
+            if (Interlocked.Exchange(ref _activeHealthy, value ? 1 : 0) != (value ? 1 : 0))
+            {
+                Interlocked.Increment(ref s_availabilityEpoch);
+            }
+        }
     }
 
     /// <summary>How many times outlier detection has ejected this endpoint (ejection time grows with it).</summary>
@@ -47,10 +55,25 @@ public sealed class Upstream(ServiceEndpoint endpoint)
     {
         Interlocked.Increment(ref _ejections);
         Volatile.Write(ref _ejectedUntilTicks, until.UtcTicks);
+        Interlocked.Increment(ref s_availabilityEpoch);
     }
 
     /// <summary>Ends an ejection early (e.g. the active checker saw it healthy again).</summary>
-    public void Uneject() => Volatile.Write(ref _ejectedUntilTicks, 0);
+    public void Uneject()
+    {
+        if (Interlocked.Exchange(ref _ejectedUntilTicks, 0) != 0)
+        {
+            Interlocked.Increment(ref s_availabilityEpoch);
+        }
+    }
+
+    /// <summary>
+    /// Advances whenever any endpoint's active health or ejection is set to a different value (process-wide; such
+    /// changes are rare). Written after the state it announces, so a reader that reads the epoch first and the state
+    /// second never pairs an old epoch with a state it has not seen. Lets <see cref="AvailableSet"/> confirm in O(1)
+    /// that nothing but time has changed; an ejection ending by itself is a matter of time and not announced here.
+    /// </summary>
+    internal static long AvailabilityEpoch => Interlocked.Read(ref s_availabilityEpoch);
 
     /// <summary>Healthy by the active checker and not ejected: eligible unless the whole service is in panic.</summary>
     public bool IsAvailable(DateTimeOffset now) => ActiveHealthy && !IsEjected(now);

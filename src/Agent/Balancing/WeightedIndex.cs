@@ -9,6 +9,7 @@ internal sealed class WeightedIndex
     public WeightedIndex(Upstream[] members, int[] weights)
     {
         _members = members;
+        Weights = weights;
         _cumulative = new long[weights.Length];
         long sum = 0;
         for (var i = 0; i < weights.Length; i++)
@@ -18,6 +19,12 @@ internal sealed class WeightedIndex
         }
         AllEqual = weights.All(w => w == weights[0]);
     }
+
+    /// <summary>The candidates, in order.</summary>
+    public ReadOnlySpan<Upstream> Members => _members;
+
+    /// <summary>Each candidate's weight (at least 1).</summary>
+    public int[] Weights { get; }
 
     /// <summary>Whether every candidate has the same weight (then plain uniform choice is the weighted one).</summary>
     public bool AllEqual { get; }

@@ -53,6 +53,24 @@ public sealed class ServiceBalancerTests
 
         upstreams[1].ActiveHealthy = false;
         Assert.Equal([10, 0], TestEndpoints.Count(upstreams, 10, () => balancer.Pick(PickContext.None, Now.AddSeconds(31))));
+
+        upstreams[0].Eject(Now.AddSeconds(90));
+        upstreams[1].ActiveHealthy = true;
+        Assert.Equal([0, 10], TestEndpoints.Count(upstreams, 10, () => balancer.Pick(PickContext.None, Now.AddSeconds(32))));
+
+        upstreams[0].Uneject();
+        Assert.Equal([5, 5], TestEndpoints.Count(upstreams, 10, () => balancer.Pick(PickContext.None, Now.AddSeconds(33))));
+    }
+
+    [Fact]
+    public void A_clock_that_goes_back_brings_an_ejection_back_into_force()
+    {
+        var balancer = new ServiceBalancer(RoundRobin, [TestEndpoints.Make(0), TestEndpoints.Make(1)]);
+        var upstreams = balancer.Upstreams.ToArray();
+        upstreams[0].Eject(Now.AddSeconds(30));
+
+        Assert.Equal([5, 5], TestEndpoints.Count(upstreams, 10, () => balancer.Pick(PickContext.None, Now.AddSeconds(40))));
+        Assert.Equal([0, 10], TestEndpoints.Count(upstreams, 10, () => balancer.Pick(PickContext.None, Now.AddSeconds(10))));
     }
 
     [Fact]
