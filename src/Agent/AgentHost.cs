@@ -46,6 +46,7 @@ public sealed partial class AgentHost : IAsyncDisposable
     private Task _nodeLoop = Task.CompletedTask;
     private CancellationTokenSource _stopNode = new();
     private WorkloadApiServer? _workloadApi;
+    private List<ServiceCluster> _clusters = [];
 
     private AgentHost(WebApplication app, IdentityManager identities, PolicyStore policies, JsonLinesDecisionLog decisionLog, PeerConnectionPool pool,
         InboundHandler inbound, AdminEndpoints admin, SocketListener inboundListener, List<SocketListener> tcpListeners, ListenOptions? adminListen,
@@ -120,11 +121,6 @@ public sealed partial class AgentHost : IAsyncDisposable
         var credentials = new CredentialStore(options.TrustDomain, time);
         var identities = options.Workloads.Select(w => w.Identity).Distinct().ToList();
         var bySni = identities.ToDictionary(SniNames.For, id => id, StringComparer.Ordinal);
-        var routes = options.Outbound.Select(o =>
-        {
-            var service = options.Registry.Find(o.Service)!;
-            return new OutboundRoute(o, service, service.FindPort(o.ServicePort)!);
-        }).ToList();
 
         ListenOptions? adminListen = null;
         builder.WebHost.ConfigureKestrel(k =>
@@ -169,8 +165,13 @@ public sealed partial class AgentHost : IAsyncDisposable
         var decisionLog = OpenDecisionLog(options, time, logger);
         var pool = new PeerConnectionPool(credentials, metrics, time, options.StreamOpenTimeout, loggers.CreateLogger<PeerConnectionPool>());
         var inboundTls = new InboundTls(credentials, bySni, identities.FirstOrDefault() ?? SpiffeId.ForWorkload(options.TrustDomain, "none", "none"), metrics, time, loggers.CreateLogger<InboundTls>());
-        var tcpProxy = new OutboundTcpProxy(pool, metrics, loggers.CreateLogger<OutboundTcpProxy>());
-        var httpProxy = new OutboundHttpProxy(forwarder, pool, metrics, loggers.CreateLogger<OutboundHttpProxy>());
+        // One cluster per service an outbound listener reaches: its balancer, health checks (through the mesh, as the first
+        // local workload that calls it), circuit breaker and retry budget, shared by every listener to that service.
+        var clusters = options.Outbound.GroupBy(o => o.Service).ToDictionary(g => g.Key, g => new ServiceCluster(
+            options.Registry.Find(g.Key)!, new Health.MeshProbeTransport(pool, g.First().Source.Identity), time, loggers), StringComparer.Ordinal);
+        var routes = options.Outbound.Select(o => new OutboundRoute(o, clusters[o.Service], clusters[o.Service].Service.FindPort(o.ServicePort)!)).ToList();
+        var tcpProxy = new OutboundTcpProxy(pool, metrics, time, loggers.CreateLogger<OutboundTcpProxy>());
+        var httpProxy = new OutboundHttpProxy(forwarder, pool, metrics, time, loggers.CreateLogger<OutboundHttpProxy>());
         var authorizer = new InboundAuthorizer(policies, decisionLog, options.DecisionLog.OnFailure,
             new FieldRedaction(options.DecisionLog.RedactHash, options.DecisionLog.RedactDrop), metrics, time);
         var localWorkloads = new LocalWorkloads(options.Workloads);
@@ -228,6 +229,7 @@ public sealed partial class AgentHost : IAsyncDisposable
             await pods.StartAsync().ConfigureAwait(false);
             admin.Pods = pods;
         }
+        admin.Clusters = clusters.Values.ToList();
         LogStarted(logger, options.Node, inboundSocket.LocalEndPoint.ToString(), identities.Count, routes.Count);
         return new AgentHost(app, identityManager, policies, decisionLog, pool, inbound, admin, inboundSocket, tcpListeners, adminListen, outboundEndpoints, metrics)
         {
@@ -236,6 +238,7 @@ public sealed partial class AgentHost : IAsyncDisposable
             _stopNode = stopNode,
             _workloadApi = workloadApi,
             Pods = pods,
+            _clusters = clusters.Values.ToList(),
         };
     }
 
@@ -301,6 +304,10 @@ public sealed partial class AgentHost : IAsyncDisposable
             await _workloadApi.DisposeAsync().ConfigureAwait(false);
         }
         await _app.StopAsync().ConfigureAwait(false);
+        foreach (var cluster in _clusters)
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+        }
         await _identities.DisposeAsync().ConfigureAwait(false);
         await _stopNode.CancelAsync().ConfigureAwait(false);
         await _nodeLoop.ConfigureAwait(false);

@@ -34,6 +34,9 @@ internal sealed class AdminEndpoints(
     /// <summary>The pods served in-pod, once interception has started; null without it.</summary>
     public Intercept.PodManager? Pods { get; set; }
 
+    /// <summary>The services outbound listeners reach: balancing, health and breaker state per service.</summary>
+    public IReadOnlyList<Outbound.ServiceCluster> Clusters { get; set; } = [];
+
     public IReadOnlyList<SpiffeId> MissingIdentities() => identities.Where(id => !credentials.HasValid(id)).ToList();
 
     private Task Ready(HttpContext context)
@@ -82,6 +85,24 @@ internal sealed class AdminEndpoints(
             ["intercept_plaintext_inbound_served"] = metrics.PlaintextServed,
             ["intercept_plaintext_inbound_refused"] = metrics.PlaintextRefused,
         };
+        stats["outbound_retries"] = metrics.Retries;
+        stats["outbound_circuit_breaker_refusals"] = metrics.CircuitBreakerRefusals;
+        foreach (var cluster in Clusters)
+        {
+            var prefix = $"service.{cluster.Name}.";
+            stats[prefix + "endpoints"] = cluster.Upstreams.Count;
+            stats[prefix + "panic_picks"] = cluster.PanicPicks;
+            stats[prefix + "in_panic"] = cluster.InPanic ? 1 : 0;
+            stats[prefix + "circuit_breaker_refusals"] = cluster.Breaker.Tripped;
+            stats[prefix + "retry_budget_exhausted"] = cluster.Retries?.Exhausted ?? 0;
+            if (cluster.Health is { } health)
+            {
+                stats[prefix + "unhealthy"] = health.Unhealthy;
+                stats[prefix + "ejected"] = health.Ejected;
+                stats[prefix + "ejections"] = health.Ejections;
+                stats[prefix + "active_check_failures"] = health.ActiveCheckFailures;
+            }
+        }
         if (Pods is { } pods)
         {
             stats["pods_served"] = pods.Served.Count;
@@ -116,6 +137,26 @@ internal sealed class AdminEndpoints(
         sb.Append("# HELP mesh_intercept_plaintext_inbound_total Plaintext connections captured arriving at pods: served (PERMISSIVE) or refused (STRICT).\n# TYPE mesh_intercept_plaintext_inbound_total counter\n");
         sb.Append("mesh_intercept_plaintext_inbound_total{result=\"served\"} ").Append(metrics.PlaintextServed).Append('\n');
         sb.Append("mesh_intercept_plaintext_inbound_total{result=\"refused_strict\"} ").Append(metrics.PlaintextRefused).Append('\n');
+        Counter("mesh_outbound_retries_total", "Tries made again after a failure (connect failure, reset, retriable status).", metrics.Retries);
+        Counter("mesh_outbound_circuit_breaker_refusals_total", "Requests and connections refused by a circuit-breaker threshold.", metrics.CircuitBreakerRefusals);
+        if (Clusters.Count > 0)
+        {
+            sb.Append("# HELP mesh_service_panic 1 while no endpoint of the service is available and traffic goes to all of them (panic mode).\n# TYPE mesh_service_panic gauge\n");
+            foreach (var cluster in Clusters)
+            {
+                sb.Append("mesh_service_panic{service=\"").Append(cluster.Name).Append("\"} ").Append(cluster.InPanic ? 1 : 0).Append('\n');
+            }
+            sb.Append("# HELP mesh_service_endpoints_ejected Endpoints outlier detection keeps out now.\n# TYPE mesh_service_endpoints_ejected gauge\n");
+            foreach (var cluster in Clusters)
+            {
+                sb.Append("mesh_service_endpoints_ejected{service=\"").Append(cluster.Name).Append("\"} ").Append(cluster.Health?.Ejected ?? 0).Append('\n');
+            }
+            sb.Append("# HELP mesh_service_endpoints_unhealthy Endpoints the active health check marks unhealthy now.\n# TYPE mesh_service_endpoints_unhealthy gauge\n");
+            foreach (var cluster in Clusters)
+            {
+                sb.Append("mesh_service_endpoints_unhealthy{service=\"").Append(cluster.Name).Append("\"} ").Append(cluster.Health?.Unhealthy ?? 0).Append('\n');
+            }
+        }
         if (Pods is { } served)
         {
             sb.Append("# HELP mesh_pods Pods in the pods file: served (listeners open in their namespace) or pending (no certificate yet, or namespace not there).\n# TYPE mesh_pods gauge\n");

@@ -10,7 +10,7 @@ namespace Mesh.Agent.Outbound;
 /// hops); <c>x-forwarded-proto</c> says the app spoke plain http; and <c>x-forwarded-client-cert</c> from the app is
 /// dropped, because only the serving agent may say who the caller is. Hop-by-hop headers are removed by YARP.
 /// </summary>
-internal sealed class OutboundRequestTransformer : HttpTransformer
+internal class OutboundRequestTransformer : HttpTransformer
 {
     public const string RequestIdHeader = "x-request-id";
     public const string ForwardedProtoHeader = "x-forwarded-proto";

@@ -1,4 +1,5 @@
 using System.Net;
+using Mesh.Agent.Balancing;
 using Mesh.Agent.Config;
 using Mesh.Agent.Tunnel;
 
@@ -10,16 +11,14 @@ namespace Mesh.Agent.Outbound;
 /// </summary>
 internal sealed class OutboundRoute
 {
-    private readonly RegisteredService? _service;
-    private readonly EndpointPicker _picker = new();
     private readonly (PeerKey Key, IPEndPoint Target)? _pinned;
 
-    public OutboundRoute(OutboundListener listener, RegisteredService service, ServicePort port)
+    public OutboundRoute(OutboundListener listener, ServiceCluster cluster, ServicePort port)
     {
         Listener = listener;
-        _service = service;
+        Cluster = cluster;
         Port = port;
-        ServiceName = service.Name;
+        ServiceName = cluster.Name;
     }
 
     private OutboundRoute(string serviceName, ServicePort port, PeerKey key, IPEndPoint target)
@@ -34,21 +33,28 @@ internal sealed class OutboundRoute
 
     /// <summary>The configured listener; null for a captured connection.</summary>
     public OutboundListener? Listener { get; }
+
+    /// <summary>The service's balancer, health, breaker and retry budget; null for a captured connection (one fixed workload).</summary>
+    public ServiceCluster? Cluster { get; }
     public ServicePort Port { get; }
     public string ServiceName { get; }
 
-    /// <summary>The chosen endpoint's pool key and the workload address the peer agent must forward to.</summary>
-    public (PeerKey Key, IPEndPoint Target)? Next()
+    /// <summary>
+    /// The chosen endpoint's pool key, the workload address the peer agent must forward to, and its shared state (null for
+    /// a captured connection). <paramref name="avoid"/>: endpoints already tried by this request.
+    /// </summary>
+    public (PeerKey Key, IPEndPoint Target, Upstream? Upstream)? Next(in PickContext context = default, IReadOnlyCollection<Upstream>? avoid = null)
     {
-        if (_pinned is not null)
+        if (_pinned is { } pinned)
         {
-            return _pinned;
+            return (pinned.Key, pinned.Target, null);
         }
-        var endpoint = _picker.Pick(_service!);
-        if (endpoint is null)
+        var upstream = Cluster!.Pick(context, avoid);
+        if (upstream is null)
         {
             return null;
         }
-        return (new PeerKey(Listener!.Source.Identity, endpoint.Identity, endpoint.Agent), new IPEndPoint(endpoint.Address, Port.TargetPort));
+        var endpoint = upstream.Endpoint;
+        return (new PeerKey(Listener!.Source.Identity, endpoint.Identity, endpoint.Agent), new IPEndPoint(endpoint.Address, Port.TargetPort), upstream);
     }
 }

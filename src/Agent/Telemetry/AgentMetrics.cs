@@ -27,6 +27,8 @@ public sealed class AgentMetrics : IDisposable
     private long _capturedRefused;
     private long _plaintextServed;
     private long _plaintextRefused;
+    private long _retries;
+    private long _breakerTripped;
 
     public AgentMetrics()
     {
@@ -36,6 +38,8 @@ public sealed class AgentMetrics : IDisposable
         _decisions = _meter.CreateCounter<long>("mesh.authz.decisions", description: "Authorization decisions, tagged by decision");
         _meter.CreateObservableCounter("mesh.outbound.connections", () => Volatile.Read(ref _outboundConnections), description: "App connections and requests accepted by outbound listeners");
         _meter.CreateObservableCounter("mesh.inbound.streams", () => Volatile.Read(ref _inboundStreams), description: "Streams peers opened to this agent");
+        _meter.CreateObservableCounter("mesh.outbound.retries", () => Volatile.Read(ref _retries), description: "Tries made again after a failure (connect failure, reset, retriable status)");
+        _meter.CreateObservableCounter("mesh.outbound.circuit_breaker_refusals", () => Volatile.Read(ref _breakerTripped), description: "Requests and connections refused by a circuit-breaker threshold");
         _meter.CreateObservableCounter("mesh.intercept.outbound", () => new[]
         {
             new Measurement<long>(Volatile.Read(ref _capturedToMesh), new KeyValuePair<string, object?>("to", "mesh")),
@@ -77,6 +81,16 @@ public sealed class AgentMetrics : IDisposable
             Interlocked.Increment(ref _capturedRefused);
         }
     }
+
+    /// <summary>Tries of HTTP requests (and TCP connects) made again after a failure.</summary>
+    public long Retries => Volatile.Read(ref _retries);
+
+    /// <summary>Requests and connections the circuit breaker refused.</summary>
+    public long CircuitBreakerRefusals => Volatile.Read(ref _breakerTripped);
+
+    public void Retry() => Interlocked.Increment(ref _retries);
+
+    public void CircuitBreakerTripped() => Interlocked.Increment(ref _breakerTripped);
 
     public void PlaintextInbound(bool served) => Interlocked.Increment(ref served ? ref _plaintextServed : ref _plaintextRefused);
 

@@ -1,0 +1,98 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Agent.Tests.Resilience;
+
+/// <summary>
+/// Several instances of one plain HTTP app, each on its own loopback address (127.0.0.2, .3, ...) and the same port,
+/// answering with its name: <c>/name</c>, <c>/healthz</c> (503 when the test says so), <c>/slow</c> (held until released).
+/// An instance can be stopped and started again on its address, as a crashed and restarted pod would be.
+/// </summary>
+public sealed class NamedBackends : IAsyncDisposable
+{
+    private readonly WebApplication?[] _apps;
+    private readonly bool[] _unhealthy;
+    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private NamedBackends(int count, int port)
+    {
+        _apps = new WebApplication?[count];
+        _unhealthy = new bool[count];
+        Port = port;
+    }
+
+    public int Port { get; }
+    public int Count => _apps.Length;
+
+    public static IPAddress AddressOf(int index) => IPAddress.Parse($"127.0.0.{index + 2}");
+
+    public static string NameOf(int index) => $"b{index + 1}";
+
+    public static async Task<NamedBackends> CreateAsync(int count)
+    {
+        var port = Support.MeshFixture.FreePort();
+        var backends = new NamedBackends(count, port);
+        for (var i = 0; i < count; i++)
+        {
+            await backends.StartAsync(i);
+        }
+        return backends;
+    }
+
+    public async Task StartAsync(int index)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(AddressOf(index), Port));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var app = builder.Build();
+        app.Run(async context =>
+        {
+            switch (context.Request.Path.Value)
+            {
+                case "/healthz":
+                    context.Response.StatusCode = Volatile.Read(ref _unhealthy[index]) ? 503 : 200;
+                    break;
+                case "/slow":
+                    await _release.Task.WaitAsync(TimeSpan.FromSeconds(30));
+                    await context.Response.WriteAsync(NameOf(index));
+                    break;
+                default:
+                    await context.Response.WriteAsync(NameOf(index));
+                    break;
+            }
+        });
+        await app.StartAsync();
+        _apps[index] = app;
+    }
+
+    public async Task StopAsync(int index)
+    {
+        if (_apps[index] is { } app)
+        {
+            _apps[index] = null;
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    public void SetUnhealthy(int index, bool unhealthy) => Volatile.Write(ref _unhealthy[index], unhealthy);
+
+    public void ReleaseSlow()
+    {
+        _release.TrySetResult();
+        _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _release.TrySetResult();
+        for (var i = 0; i < _apps.Length; i++)
+        {
+            await StopAsync(i);
+        }
+    }
+}
