@@ -70,6 +70,8 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
         var tries = 1 + (canRetry ? retry!.Attempts : 0);
         var pick = new PickContext(cluster?.Policy.LoadBalancer.Hash is { } hash ? RequestHash.Compute(hash, context.Request, SourceAddress(context)) : null);
         using var overall = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var started = time.GetTimestamp();
+        var deadline = policy?.Timeout ?? TimeSpan.MaxValue;
         if (policy?.Timeout is { } timeout)
         {
             overall.CancelAfter(timeout);
@@ -93,17 +95,16 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
             var isRetry = attempt > 1;
             var last = attempt >= tries;
             var transformer = new AttemptTransformer(retry?.OnStatuses ?? [], mayRetry: !last);
-            using var perTry = CancellationTokenSource.CreateLinkedTokenSource(overall.Token);
-            if (retry?.PerTryTimeout is { } perTryTimeout && !last)
-            {
-                perTry.CancelAfter(perTryTimeout);
-            }
+            // YARP bounds a try by its activity timeout (no response headers, or no body progress, for that long): the
+            // per-try timeout, and never past the service's deadline.
+            var limit = Limit(retry?.PerTryTimeout is { } perTryTimeout && !last ? perTryTimeout : null, deadline - time.GetElapsedTime(started, time.GetTimestamp()));
+            var config = limit is { } bound ? ConfigFor(route.Port.Protocol) with { ActivityTimeout = bound } : ConfigFor(route.Port.Protocol);
             upstream?.RequestStarted();
             ForwarderError error;
             try
             {
                 // The URI names the workload: HttpClient keeps one pool of streams per workload, each opened to it.
-                error = await forwarder.SendAsync(context, $"http://{target}", pool.HttpInvoker(key), ConfigFor(route.Port.Protocol), transformer, perTry.Token).ConfigureAwait(false);
+                error = await forwarder.SendAsync(context, $"http://{target}", pool.HttpInvoker(key), config, transformer, overall.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -113,7 +114,8 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
                     cluster!.Retries!.Finish();
                 }
             }
-            var outcome = Classify(context, error, transformer, perTry, overall);
+            var pastDeadline = time.GetElapsedTime(started, time.GetTimestamp()) >= deadline;
+            var outcome = Classify(context, error, transformer, pastDeadline);
             if (upstream is not null)
             {
                 cluster!.Report(upstream, outcome.Health);
@@ -123,7 +125,7 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
             {
                 return;
             }
-            if (overall.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+            if (pastDeadline && !context.RequestAborted.IsCancellationRequested)
             {
                 LogTimedOut(logger, route.ServiceName, policy!.Timeout!.Value);
                 await AnswerAsync(context, StatusCodes.Status504GatewayTimeout, "upstream request timeout").ConfigureAwait(false);
@@ -161,7 +163,7 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
 
     private readonly record struct TryOutcome(TryKind Kind, Outcome Health, string Detail);
 
-    private static TryOutcome Classify(HttpContext context, ForwarderError error, AttemptTransformer transformer, CancellationTokenSource perTry, CancellationTokenSource overall)
+    private static TryOutcome Classify(HttpContext context, ForwarderError error, AttemptTransformer transformer, bool pastDeadline)
     {
         if (error == ForwarderError.None)
         {
@@ -171,7 +173,7 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
         }
         var exception = context.GetForwarderErrorFeature()?.Exception;
         var detail = exception is null ? error.ToString() : $"{error}: {exception.InnerException?.Message ?? exception.Message}";
-        if (perTry.IsCancellationRequested && !overall.IsCancellationRequested)
+        if (error == ForwarderError.RequestTimedOut && !pastDeadline)
         {
             return new TryOutcome(TryKind.PerTryTimeout, Outcome.FromStatus(504), detail);
         }
@@ -207,6 +209,13 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
         && request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true;
 
     private static IPAddress? SourceAddress(HttpContext context) => context.Connection.RemoteIpAddress;
+
+    /// <summary>The shorter of the per-try timeout and what is left of the deadline; null when neither bounds the try.</summary>
+    private static TimeSpan? Limit(TimeSpan? perTry, TimeSpan remaining)
+    {
+        var bound = perTry is { } p && p < remaining ? p : remaining;
+        return bound >= TimeSpan.FromSeconds(100) ? null : TimeSpan.FromTicks(Math.Max(bound.Ticks, TimeSpan.FromMilliseconds(1).Ticks));
+    }
 
     private async Task RefuseAsync(HttpContext context, OutboundRoute route, string reason)
     {

@@ -15,7 +15,8 @@ public sealed class NamedBackends : IAsyncDisposable
 {
     private readonly WebApplication?[] _apps;
     private readonly bool[] _unhealthy;
-    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _release = Released();
+    private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private NamedBackends(int count, int port)
     {
@@ -57,7 +58,9 @@ public sealed class NamedBackends : IAsyncDisposable
                     context.Response.StatusCode = Volatile.Read(ref _unhealthy[index]) ? 503 : 200;
                     break;
                 case "/slow":
-                    await _release.Task.WaitAsync(TimeSpan.FromSeconds(30));
+                    var release = Volatile.Read(ref _release).Task;
+                    Volatile.Read(ref _arrived).TrySetResult();
+                    await release.WaitAsync(TimeSpan.FromSeconds(30));
                     await context.Response.WriteAsync(NameOf(index));
                     break;
                 default:
@@ -81,15 +84,29 @@ public sealed class NamedBackends : IAsyncDisposable
 
     public void SetUnhealthy(int index, bool unhealthy) => Volatile.Write(ref _unhealthy[index], unhealthy);
 
-    public void ReleaseSlow()
+    /// <summary>From now on /slow holds each request until <see cref="ReleaseSlow"/> (it answers at once otherwise).</summary>
+    public void HoldSlow()
     {
-        _release.TrySetResult();
-        _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _arrived, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        Volatile.Write(ref _release, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+    }
+
+    /// <summary>Completes when a /slow request has reached an instance since <see cref="HoldSlow"/>.</summary>
+    public Task SlowArrived => Volatile.Read(ref _arrived).Task;
+
+    /// <summary>Answers every held /slow request, and the ones that come later, until the next <see cref="HoldSlow"/>.</summary>
+    public void ReleaseSlow() => Volatile.Read(ref _release).TrySetResult();
+
+    private static TaskCompletionSource Released()
+    {
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        released.SetResult();
+        return released;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _release.TrySetResult();
+        ReleaseSlow();
         for (var i = 0; i < _apps.Length; i++)
         {
             await StopAsync(i);

@@ -116,17 +116,13 @@ public sealed class ResilienceTests(ResilienceMesh mesh) : IClassFixture<Resilie
     [Fact]
     public async Task A_tripped_circuit_breaker_answers_503_with_the_reason()
     {
+        mesh.Backends.HoldSlow();
         var held = Client.GetAsync(mesh.Url("breaker.demo", "/slow"));
         try
         {
-            HttpResponseMessage refused;
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            do
-            {
-                await Task.Delay(20, wait.Token);
-                refused = await Client.GetAsync(mesh.Url("breaker.demo"));
-            }
-            while (refused.StatusCode == HttpStatusCode.OK);
+            // The one request the breaker admits is now held by the workload; the next one is over the threshold.
+            await mesh.Backends.SlowArrived.WaitAsync(TimeSpan.FromSeconds(10));
+            var refused = await Client.GetAsync(mesh.Url("breaker.demo"));
 
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
             Assert.Equal("true", refused.Headers.GetValues("x-mesh-overloaded").Single());
@@ -144,6 +140,7 @@ public sealed class ResilienceTests(ResilienceMesh mesh) : IClassFixture<Resilie
     [Fact]
     public async Task A_request_over_the_service_timeout_gets_504()
     {
+        mesh.Backends.HoldSlow();
         try
         {
             var response = await Client.GetAsync(mesh.Url("timeout.demo", "/slow"));

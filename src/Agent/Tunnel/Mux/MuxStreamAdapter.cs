@@ -155,6 +155,9 @@ internal sealed class MuxStreamAdapter : Stream, IMuxSink
                     ArrayPool<byte>.Shared.Return(item.Buffer);
                 }
             }
+            // A read still waiting (HttpClient disposes a connection to cancel a request whose response has not come)
+            // must end now, not when the peer next sends something.
+            End(new ObjectDisposedException(nameof(MuxStreamAdapter)));
         }
         base.Dispose(disposing);
     }
