@@ -9,8 +9,8 @@ namespace Mesh.Bench.Micro.Balancing;
 /// <summary>
 /// One load-balancing pick, as the TCP path (per connection) and the HTTP path (per request) will make it, for each
 /// policy over 10 and 100 endpoints with equal weights or weights 1, 2, 3 repeating. "ServiceBalancer.Pick" includes
-/// the availability check (an O(n) walk over the endpoints); "policy only" is the policy on an unchanged candidate
-/// list. Ring hash cycles through 1,024 precomputed request hashes; the other policies use Random.Shared, as in the
+/// the availability check (O(1) while no health or ejection changes); "policy only" is the policy on an unchanged
+/// candidate list. Ring hash cycles through 1,024 precomputed request hashes; the other policies use Random.Shared, as in the
 /// agent. No endpoint has requests in flight, so least request runs P2C (equal) or the dynamic-weight draw (mixed).
 /// </summary>
 [MemoryDiagnoser]
