@@ -176,7 +176,7 @@ public sealed partial class AgentHost : IAsyncDisposable
             new FieldRedaction(options.DecisionLog.RedactHash, options.DecisionLog.RedactDrop), metrics, time);
         var localWorkloads = new LocalWorkloads(options.Workloads);
         var inbound = new InboundHandler(localWorkloads, authorizer, forwarder, muxTransport, metrics, loggers.CreateLogger<InboundHandler>());
-        var inboundListener = new InboundListener(inboundTls, inbound, options.Registry, loggers.CreateLogger<InboundListener>());
+        var inboundListener = new InboundListener(inboundTls, inbound, () => options.Registry, loggers.CreateLogger<InboundListener>());
         var admin = new AdminEndpoints(credentials, identities, policies, decisionLog, options.DecisionLog.OnFailure, metrics);
         // A reload re-decides open TCP connections; requests on HTTP streams are each decided anyway.
         policies.Changed += _ => inbound.CloseDeniedConnections();
@@ -222,7 +222,7 @@ public sealed partial class AgentHost : IAsyncDisposable
         PodManager? pods = null;
         if (options.Intercept is { } intercept)
         {
-            var captured = new InterceptedOutbound(options.Registry, intercept, tcpProxy, handover, metrics, loggers.CreateLogger<InterceptedOutbound>());
+            var captured = new InterceptedOutbound(() => options.Registry, intercept, tcpProxy, handover, metrics, loggers.CreateLogger<InterceptedOutbound>());
             var plaintext = new PlaintextInbound(policies, authorizer, inbound, handover, metrics, loggers.CreateLogger<PlaintextInbound>());
             var traffic = new PodTraffic(captured.HandleAsync, plaintext.HandleAsync, (socket, pod, token) => inboundListener.HandleAsync(socket, pod.Pod, pod.Backend, token));
             pods = new PodManager(intercept, options.TrustDomain, localWorkloads, identityManager, pool, traffic, identities.ToHashSet(), loggers.CreateLogger<PodManager>());

@@ -12,7 +12,7 @@ namespace Mesh.Agent.Inbound;
 /// Terminates agent-to-agent mTLS: a handshake timeout on every connection, the certificate chosen by SNI, the peer's
 /// SVID verified, then the connection's streams handed to <see cref="InboundHandler"/>.
 /// </summary>
-internal sealed partial class InboundListener(InboundTls tls, InboundHandler handler, ServiceRegistry registry, ILogger<InboundListener> logger)
+internal sealed partial class InboundListener(InboundTls tls, InboundHandler handler, Func<ServiceRegistry> registry, ILogger<InboundListener> logger)
 {
     public Task HandleAsync(Socket socket, CancellationToken ct) => HandleAsync(socket, null, WorkloadBackend.Host, ct);
 
@@ -54,7 +54,7 @@ internal sealed partial class InboundListener(InboundTls tls, InboundHandler han
         }
         // A tunnel made in-pod leaves from the source pod's own address; when the registry places the peer's verified
         // identity at that address, it is the source workload's address (policies on source.ip then apply).
-        if (connection.PeerAddress is { } address && registry.FindEndpoint(address) is { } known && known.Endpoint.Identity.Equals(connection.Peer))
+        if (connection.PeerAddress is { } address && registry().FindEndpoint(address) is { } known && known.Endpoint.Identity.Equals(connection.Peer))
         {
             connection.SourceAddress = address;
         }

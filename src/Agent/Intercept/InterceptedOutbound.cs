@@ -18,7 +18,7 @@ namespace Mesh.Agent.Intercept;
 /// A destination outside the mesh is connected directly from the pod, or refused, per <see cref="OutsideMeshMode"/>.
 /// </summary>
 internal sealed partial class InterceptedOutbound(
-    ServiceRegistry registry,
+    Func<ServiceRegistry> registry,
     InterceptOptions options,
     OutboundTcpProxy tcp,
     HttpHandover http,
@@ -45,7 +45,7 @@ internal sealed partial class InterceptedOutbound(
         {
             original = new IPEndPoint(original.Address.MapToIPv4(), original.Port);
         }
-        if (registry.FindEndpoint(original.Address) is not { } found)
+        if (registry().FindEndpoint(original.Address) is not { } found)
         {
             await OutsideMeshAsync(app, source, original, ct).ConfigureAwait(false);
             return;

@@ -13,29 +13,64 @@ namespace Mesh.Agent.Outbound;
 internal sealed class ServiceCluster : IAsyncDisposable
 {
     private readonly ServiceBalancer _balancer;
-    private readonly ServiceHealth? _health;
+    private readonly IProbeTransport? _probes;
+    private readonly ILoggerFactory _loggers;
     private readonly TimeProvider _time;
+    private ServiceHealth? _health;
+    private RegisteredService _service;
 
     /// <param name="probes">How active health checks reach the endpoints (through the mesh as a local identity); null: no active checks.</param>
     public ServiceCluster(RegisteredService service, IProbeTransport? probes, TimeProvider time, ILoggerFactory loggers)
     {
-        Service = service;
+        _service = service;
+        _probes = probes;
+        _loggers = loggers;
         _time = time;
         _balancer = new ServiceBalancer(service);
         Breaker = new CircuitBreaker(service.Name, service.Policy.CircuitBreaker);
         Retries = service.Policy.Retries is { } retries ? new RetryBudget(retries) : null;
-        if (probes is not null && (service.Policy.HealthCheck is not null || service.Policy.OutlierDetection is not null))
-        {
-            _health = new ServiceHealth(service, probes, time, loggers);
-            _health.Update(_balancer.Upstreams);
-        }
+        _health = CreateHealth(service);
     }
 
-    public RegisteredService Service { get; }
+    public RegisteredService Service => Volatile.Read(ref _service);
 
     public string Name => Service.Name;
 
     public ServicePolicy Policy => Service.Policy;
+
+    /// <summary>
+    /// The registry changed: endpoints that stay keep their state (health, ejection, requests in flight), new ones start
+    /// healthy, removed ones go. A changed health policy restarts checking; breaker and retry thresholds stay as they
+    /// were at start (a restart applies them).
+    /// </summary>
+    public async Task UpdateAsync(RegisteredService service)
+    {
+        var old = Volatile.Read(ref _service);
+        Volatile.Write(ref _service, service);
+        _balancer.Update(service.Endpoints, service.Policy.LoadBalancer);
+        if (old.Policy.HealthCheck != service.Policy.HealthCheck || old.Policy.OutlierDetection != service.Policy.OutlierDetection)
+        {
+            var previous = _health;
+            _health = CreateHealth(service);
+            if (previous is not null)
+            {
+                await previous.DisposeAsync().ConfigureAwait(false);
+            }
+            return;
+        }
+        _health?.Update(_balancer.Upstreams);
+    }
+
+    private ServiceHealth? CreateHealth(RegisteredService service)
+    {
+        if (_probes is null || (service.Policy.HealthCheck is null && service.Policy.OutlierDetection is null))
+        {
+            return null;
+        }
+        var health = new ServiceHealth(service, _probes, _time, _loggers);
+        health.Update(_balancer.Upstreams);
+        return health;
+    }
 
     public CircuitBreaker Breaker { get; }
 
