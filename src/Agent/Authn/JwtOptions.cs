@@ -3,8 +3,8 @@ namespace Mesh.Agent.Authn;
 /// <summary>The agent's JWT settings (agent config <c>jwt:</c>), immutable; RequestAuthentication says which issuers, this says how strictly.</summary>
 /// <param name="ClockSkew">Leeway on <c>exp</c> and <c>nbf</c> for clocks that disagree.</param>
 /// <param name="MaxTokenBytes">A longer token is refused before it is decoded.</param>
-/// <param name="Algorithms">Per issuer, the algorithms its tokens may use; other issuers get <see cref="JwsAlgorithms.Default"/>.</param>
-internal sealed record JwtOptions(TimeSpan ClockSkew, int MaxTokenBytes, IReadOnlyDictionary<string, IReadOnlyList<string>> Algorithms)
+/// <param name="Algorithms">Per issuer, the algorithms its tokens may use; other issuers get the default list (RS, PS and ES 256/384/512).</param>
+public sealed record JwtOptions(TimeSpan ClockSkew, int MaxTokenBytes, IReadOnlyDictionary<string, IReadOnlyList<string>> Algorithms)
 {
     public static readonly TimeSpan DefaultClockSkew = TimeSpan.FromSeconds(30);
 
