@@ -54,9 +54,9 @@ internal sealed partial class FileJwksSource(string path, ILogger logger) : IJwk
         }
     }
 
-    [LoggerMessage(EventId = 720, Level = LogLevel.Information, Message = "JWKS {Path}: read {Count} verification keys")]
+    [LoggerMessage(EventId = 760, Level = LogLevel.Information, Message = "JWKS {Path}: read {Count} verification keys")]
     private static partial void LogRead(ILogger logger, string path, int count);
 
-    [LoggerMessage(EventId = 721, Level = LogLevel.Warning, Message = "JWKS {Path} cannot be used, keeping the last good keys ({Count}): {Reason}")]
+    [LoggerMessage(EventId = 761, Level = LogLevel.Warning, Message = "JWKS {Path} cannot be used, keeping the last good keys ({Count}): {Reason}")]
     private static partial void LogUnreadable(ILogger logger, string path, int count, string reason);
 }

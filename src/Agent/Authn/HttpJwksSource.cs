@@ -110,9 +110,9 @@ internal sealed partial class HttpJwksSource(Uri uri, HttpClient http, TimeSpan 
         return JwksKeySet.Parse(body);
     }
 
-    [LoggerMessage(EventId = 722, Level = LogLevel.Information, Message = "JWKS {Uri}: fetched {Count} verification keys")]
+    [LoggerMessage(EventId = 762, Level = LogLevel.Information, Message = "JWKS {Uri}: fetched {Count} verification keys")]
     private static partial void LogFetched(ILogger logger, string uri, int count);
 
-    [LoggerMessage(EventId = 723, Level = LogLevel.Warning, Message = "JWKS {Uri}: fetch failed, keeping the last good keys ({Count}): {Reason}")]
+    [LoggerMessage(EventId = 763, Level = LogLevel.Warning, Message = "JWKS {Uri}: fetch failed, keeping the last good keys ({Count}): {Reason}")]
     private static partial void LogFetchFailed(ILogger logger, string uri, int count, string reason);
 }
