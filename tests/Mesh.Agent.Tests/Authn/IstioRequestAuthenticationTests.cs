@@ -11,7 +11,8 @@ using YamlDotNet.RepresentationModel;
 namespace Mesh.Agent.Tests.Authn;
 
 /// <summary>
-/// Istio's TestRequestAuthentication (suite istio-it-request-authentication of ../shared/testdata/authz/istio) through the
+/// Istio's TestRequestAuthentication and TestAuthz_JWT (suites istio-it-request-authentication and istio-it-authz-jwt of
+/// ../shared/testdata/authz/istio) through the
 /// real parts: the policy loader, <see cref="RequestAuthenticator"/> with Istio's own signed test tokens and JWKS
 /// (jwt_fixtures), the evaluator, and <see cref="JwtOutputHeaders"/> for the headers the workload would see. A refused
 /// token is the status the authenticator gives (401; 403 for the audience); otherwise the evaluator decides (403 on DENY).
@@ -20,6 +21,9 @@ public sealed class IstioRequestAuthenticationTests(ITestOutputHelper output)
 {
     private const string Suite = "istio-it-request-authentication";
 
+    // Istio's TestAuthz_JWT: one RequestAuthentication and one policy over request.auth.* attributes, 32 cases.
+    private const string AuthzSuite = "istio-it-authz-jwt";
+
     // The data's stand-in for "a JWKS URL that does not answer"; here a loopback port nothing listens on, over https.
     private const string MissingJwks = "https://raw.githubusercontent.com/istio/istio/master/tests/common/jwt/jwks-not-exist.json";
     private const string Unreachable = "https://127.0.0.1:9/jwks-not-exist.json";
@@ -27,16 +31,33 @@ public sealed class IstioRequestAuthenticationTests(ITestOutputHelper output)
     private static readonly Dictionary<string, string> WorkloadB = new() { ["app"] = "b" };
 
     [SkippableFact]
-    public async Task Every_case_of_the_suite_gets_istios_status_and_headers()
+    public async Task Every_case_of_the_request_authentication_suite_gets_istios_status_and_headers()
+    {
+        var (run, headersChecked) = await RunSuiteAsync(Suite, s => ((YamlSequenceNode)s.Children[new YamlScalarNode("groups")]).Cast<YamlMappingNode>());
+
+        Assert.Equal(26, run);
+        Assert.Equal(3, headersChecked);
+    }
+
+    [SkippableFact]
+    public async Task Every_case_of_the_authz_jwt_suite_gets_istios_decision_with_verified_tokens()
+    {
+        // The suite is one group: its policies and cases sit on the suite itself.
+        var (run, _) = await RunSuiteAsync(AuthzSuite, s => [s]);
+
+        Assert.Equal(32, run);
+    }
+
+    private async Task<(int Run, int HeadersChecked)> RunSuiteAsync(string id, Func<YamlMappingNode, IEnumerable<YamlMappingNode>> groups)
     {
         var root = LoadSuites();
         var tokens = LoadTokens();
         var jwks = File.ReadAllText(SharedTestData.Require("authz", "istio", "jwt_fixtures", "jwks.json")).ReplaceLineEndings(" ").Trim();
-        var suite = ((YamlSequenceNode)root.Children[new YamlScalarNode("suites")]).Cast<YamlMappingNode>().Single(s => Str(s, "id") == Suite);
+        var suite = ((YamlSequenceNode)root.Children[new YamlScalarNode("suites")]).Cast<YamlMappingNode>().Single(s => Str(s, "id") == id);
         var mismatches = new List<string>();
         var run = 0;
         var headersChecked = 0;
-        foreach (var group in ((YamlSequenceNode)suite.Children[new YamlScalarNode("groups")]).Cast<YamlMappingNode>())
+        foreach (var group in groups(suite))
         {
             var policies = (YamlSequenceNode)group.Children[new YamlScalarNode("policies")];
             var yaml = string.Join("---\n", policies.Select(Yaml))
@@ -71,10 +92,9 @@ public sealed class IstioRequestAuthenticationTests(ITestOutputHelper output)
             }
         }
 
-        output.WriteLine($"ran {run} cases ({headersChecked} with upstream headers checked), mismatched {mismatches.Count}, skipped 0");
+        output.WriteLine($"{id}: ran {run} cases ({headersChecked} with upstream headers checked), mismatched {mismatches.Count}, skipped 0");
         Assert.True(mismatches.Count == 0, string.Join('\n', mismatches));
-        Assert.Equal(26, run);
-        Assert.Equal(3, headersChecked);
+        return (run, headersChecked);
     }
 
     private static async Task<(int Status, HttpRequest Request)> RunAsync(
@@ -111,10 +131,12 @@ public sealed class IstioRequestAuthenticationTests(ITestOutputHelper output)
         var ok = authn as AuthnResult.Authenticated;
         var decision = policies.Evaluate(new AuthzRequest
         {
+            SourcePrincipal = Str(r, "source.principal"),
+            SourceIp = Str(r, "source.ip") is { } ip ? IPAddress.Parse(ip) : null,
             DestinationNamespace = "ns1",
             DestinationLabels = WorkloadB,
             DestinationIp = IPAddress.Parse("10.0.1.20"),
-            DestinationPort = 18080,
+            DestinationPort = Str(r, "destination.port") is { } port ? int.Parse(port, CultureInfo.InvariantCulture) : 18080,
             Protocol = AuthzProtocol.Http,
             Method = request.Method,
             Path = path,
