@@ -65,7 +65,8 @@ internal sealed partial class HttpJwksSource(Uri uri, HttpClient http, TimeSpan 
             Interlocked.Increment(ref _fetches);
             try
             {
-                var keys = await DownloadAsync(ct).ConfigureAwait(false);
+                // Not the caller's token: a client that gives up must not cost everyone the fetch (the floor would hold the retry).
+                var keys = await DownloadAsync(CancellationToken.None).ConfigureAwait(false);
                 _keys = keys;
                 Volatile.Write(ref _fetchedAt, time.GetTimestamp());
                 LogFetched(logger, uri.ToString(), keys.Count);
@@ -73,7 +74,7 @@ internal sealed partial class HttpJwksSource(Uri uri, HttpClient http, TimeSpan 
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException or FormatException or IOException)
             {
-                var reason = e is OperationCanceledException && !ct.IsCancellationRequested ? $"no answer within {timeout.TotalSeconds:0.###}s" : e.Message;
+                var reason = e is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0.###}s" : e.Message;
                 LogFetchFailed(logger, uri.ToString(), _keys?.Count ?? 0, reason);
                 return _keys ?? JwksKeySet.Empty;
             }
