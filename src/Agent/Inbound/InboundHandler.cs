@@ -229,11 +229,11 @@ internal sealed partial class InboundHandler(
         var authn = await authenticator.AuthenticateAsync(request, rules, context.RequestAborted).ConfigureAwait(false);
         if (authn is AuthnResult.Rejected rejected)
         {
-            await RefuseTokenAsync(context, info, rejected).ConfigureAwait(false);
+            await RefuseTokenAsync(context, info, rejected, TokenQueryRedaction.PathAndQuery(request, rules)).ConfigureAwait(false);
             return;
         }
-        var (decision, id) = authorizer.Authorize(info.Peer, info.PeerAddress, info.Workload, info.Destination, AuthzProtocol.Http, request.Method, PathAndQuery(request), info.Tls,
-            request.Host.Value, new HeaderView(request.Headers), info.SourceIp, authn as AuthnResult.Authenticated);
+        var (decision, id) = authorizer.Authorize(info.Peer, info.PeerAddress, info.Workload, info.Destination, AuthzProtocol.Http, request.Method,
+            TokenQueryRedaction.PathAndQuery(request, rules), info.Tls, request.Host.Value, new HeaderView(request.Headers), info.SourceIp, authn as AuthnResult.Authenticated);
         if (!decision.Allowed)
         {
             LogDenied(logger, info.Peer?.ToString() ?? "(plaintext " + info.PeerAddress + ")", info.Workload.Key, info.Destination.Port, decision.Reason, id);
@@ -257,10 +257,10 @@ internal sealed partial class InboundHandler(
     /// Answers a request whose token RequestAuthentication refused as Envoy does: 401 (403 for a wrong audience), the
     /// reason in the body, and RFC 6750's challenge. The realm is the URL without its query, which may hold the token.
     /// </summary>
-    private async Task RefuseTokenAsync(HttpContext context, InboundStream info, AuthnResult.Rejected rejected)
+    private async Task RefuseTokenAsync(HttpContext context, InboundStream info, AuthnResult.Rejected rejected, string? recordedPath)
     {
         var request = context.Request;
-        var id = authorizer.RefuseToken(info.Peer, info.PeerAddress, info.Workload, info.Destination, request.Method, PathAndQuery(request), info.Tls, request.Host.Value, rejected);
+        var id = authorizer.RefuseToken(info.Peer, info.PeerAddress, info.Workload, info.Destination, request.Method, recordedPath, info.Tls, request.Host.Value, rejected);
         LogTokenRefused(logger, info.Peer?.ToString() ?? "(plaintext " + info.PeerAddress + ")", info.Workload.Key, info.Destination.Port, rejected.Failure.Message, rejected.Failure.Detail, id);
         var body = rejected.Failure.Message;
         context.Response.StatusCode = rejected.Failure.Status;

@@ -90,6 +90,21 @@ public sealed class JwtThroughMeshTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_in_the_query_is_redacted_in_the_record_and_kept_out_of_the_challenge()
+    {
+        var valid = await ExternalTool.CurlAsync("-w", "\n%{http_code}", Url("/api/items?page=2&access_token=" + _issuer.Rs256()));
+        var expired = _issuer.Rs256(With(TestIssuer.Claims(), "exp", 1_000_000));
+        var refused = await ExternalTool.CurlAsync("-i", Url("/api/items?page=3&access_token=" + expired));
+
+        Assert.EndsWith("\n200", valid.StdOut, StringComparison.Ordinal);
+        Assert.Equal($"{TestIssuer.Issuer}/alice", (await LastRecordAsync("/api/items?page=2&access_token=REDACTED")).Str("source.jwt_principal"));
+        Assert.Equal("jwt_invalid", (await LastRecordAsync("/api/items?page=3&access_token=REDACTED")).Str("result.reason"));
+        Assert.Contains("/api/items\", error=\"invalid_token\"", refused.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain(expired, refused.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain(expired, File.ReadAllText(_pair.BackendDecisionLog), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_policy_requiring_a_request_principal_denies_without_a_token_and_allows_with_one()
     {
         var without = await ExternalTool.CurlAsync("-w", "\n%{http_code}", Url("/echo"));
