@@ -175,7 +175,8 @@ public sealed partial class AgentHost : IAsyncDisposable
         var authorizer = new InboundAuthorizer(policies, decisionLog, options.DecisionLog.OnFailure,
             new FieldRedaction(options.DecisionLog.RedactHash, options.DecisionLog.RedactDrop), metrics, time);
         var localWorkloads = new LocalWorkloads(options.Workloads);
-        var inbound = new InboundHandler(localWorkloads, authorizer, forwarder, muxTransport, metrics, loggers.CreateLogger<InboundHandler>());
+        var authenticator = new Authn.RequestAuthenticator(new Authn.JwksSources(Authn.JwksHttp.Shared, options.Jwt.Fetch, time, loggers), options.Jwt, time);
+        var inbound = new InboundHandler(localWorkloads, authorizer, authenticator, forwarder, muxTransport, metrics, loggers.CreateLogger<InboundHandler>());
         var inboundListener = new InboundListener(inboundTls, inbound, () => options.Registry, loggers.CreateLogger<InboundListener>());
         var admin = new AdminEndpoints(credentials, identities, policies, decisionLog, options.DecisionLog.OnFailure, metrics);
         // A reload re-decides open TCP connections; requests on HTTP streams are each decided anyway.

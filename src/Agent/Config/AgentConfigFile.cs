@@ -37,6 +37,7 @@ internal sealed partial class AgentConfigFile
             Outbound = map.List("outbound").Select(OutboundSection.Read).ToList(),
             WorkloadApi = map.Map("workloadApi") is { } workloadApi ? WorkloadApiSection.Read(workloadApi) : null,
             Intercept = map.Map("intercept") is { } intercept ? InterceptSection.Read(intercept) : null,
+            Jwt = map.Map("jwt") is { } jwt ? JwtSection.Read(jwt) : null,
         };
         map.EnsureAllRead();
         return file;

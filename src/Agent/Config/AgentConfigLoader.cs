@@ -30,6 +30,7 @@ public static class AgentConfigLoader
         var admin = file.Admin?.Listen is null ? null : ConfigFiles.ParseEndpoint(file.Admin.Listen, "admin.listen", errors);
         var workloadApi = WorkloadApiConfig.ReadEndpoint(path, file.WorkloadApi, errors);
         var intercept = InterceptConfig.Read(path, file.Intercept, errors);
+        var jwt = JwtConfig.Read(file.Jwt, errors);
 
         var workloads = new List<LocalWorkload>();
         for (var i = 0; i < file.Workloads.Count; i++)
@@ -113,6 +114,7 @@ public static class AgentConfigLoader
             Outbound = outbound,
             WorkloadApi = workloadApi,
             Intercept = intercept,
+            Jwt = jwt,
         };
     }
 

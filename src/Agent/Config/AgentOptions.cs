@@ -33,6 +33,9 @@ public sealed record AgentOptions
     /// <summary>Serve the SPIFFE Workload API on this socket; null serves none.</summary>
     public WorkloadApiOptions? WorkloadApi { get; init; }
 
+    /// <summary>How strictly JWTs are checked (RequestAuthentication): clock skew, size limit, algorithms per issuer.</summary>
+    public Authn.JwtOptions Jwt { get; init; } = Authn.JwtOptions.Default;
+
     /// <summary>Serve the pods of a pods file inside their network namespaces (transparent interception); null: none.</summary>
     public Intercept.InterceptOptions? Intercept { get; init; }
 }

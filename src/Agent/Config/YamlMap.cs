@@ -113,6 +113,9 @@ internal sealed class YamlMap
         }
     }
 
+    /// <summary>The field names of this mapping, for sections keyed by data (e.g. issuers) rather than by fixed names.</summary>
+    public IReadOnlyList<string> Keys => _node.Children.Keys.Select(k => (k as YamlScalarNode)?.Value ?? "").ToList();
+
     /// <summary>Every field must have been read: an unknown one is a typo or a setting this version does not have.</summary>
     public void EnsureAllRead()
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using Mesh.Agent.Authn;
 using Mesh.Agent.Config;
 using Mesh.Agent.Policy;
 using Mesh.Agent.Telemetry;
@@ -33,9 +34,10 @@ internal sealed class InboundAuthorizer(
     /// The source workload's address when the agent knows it for certain (plaintext: the socket's peer; mTLS: the peer
     /// socket's address when the registry places the peer's identity there); null leaves <c>source.ip</c> absent.
     /// </param>
+    /// <param name="jwt">HTTP: the request's verified JWT (<c>request.auth.*</c>); null when it carried none.</param>
     public (AuthzDecision Decision, string Id) Authorize(
         SpiffeId? peer, IPAddress? peerAddress, LocalWorkload workload, IPEndPoint destination, AuthzProtocol protocol, string? method, string? path, string tls,
-        string? host = null, IReadOnlyDictionary<string, string>? headers = null, IPAddress? sourceIp = null)
+        string? host = null, IReadOnlyDictionary<string, string>? headers = null, IPAddress? sourceIp = null, AuthnResult.Authenticated? jwt = null)
     {
         var started = time.GetTimestamp();
         // One snapshot for the decision and the digest it is recorded with, even if a reload swaps it meanwhile.
@@ -62,6 +64,10 @@ internal sealed class InboundAuthorizer(
                 Path = path,
                 Host = host,
                 Headers = headers,
+                RequestPrincipal = jwt?.Principal,
+                Audiences = jwt?.Audiences,
+                Presenter = jwt?.Presenter,
+                Claims = jwt?.Claims,
             });
             reason = ReasonCodes.For(decision);
         }
@@ -70,9 +76,55 @@ internal sealed class InboundAuthorizer(
         var now = time.GetUtcNow();
         var id = DecisionIds.Next(now);
         log.Write(InboundDecisionRecord.Build(new InboundDecisionRecord.Facts(
-            now, id, peer, peerAddress, tls, workload, destination, protocol, method, path, host, decision, reason, snapshot.Digest, latency), redaction));
+            now, id, peer, peerAddress, tls, workload, destination, protocol, method, path, host, decision, reason, snapshot.Digest, latency)
+        {
+            JwtPrincipal = jwt?.Principal,
+            JwtClaims = jwt is null ? null : RecordedClaims(jwt.Tokens[0].Claims),
+        }, redaction));
         metrics.Decision(decision.Allowed);
         return (decision, id);
+    }
+
+    /// <summary>The JWT rules of every RequestAuthentication selecting the workload, from the current snapshot.</summary>
+    public IReadOnlyList<JwtRule> JwtRulesFor(LocalWorkload workload) => policies.RequestAuthentications.RulesFor(workload.Namespace, workload.Labels);
+
+    /// <summary>
+    /// Records the refusal of a request whose JWT RequestAuthentication rejected (<see cref="ReasonCodes.JwtInvalid"/>);
+    /// authorization does not run, as in Istio, where jwt_authn answers before RBAC.
+    /// </summary>
+    public string RefuseToken(SpiffeId? peer, IPAddress? peerAddress, LocalWorkload workload, IPEndPoint destination, string? method, string? path, string tls,
+        string? host, AuthnResult.Rejected rejected)
+    {
+        var now = time.GetUtcNow();
+        var id = DecisionIds.Next(now);
+        var decision = new AuthzDecision(DecisionKind.Deny, rejected.Policy, null, $"{rejected.Failure.Message}: {rejected.Failure.Detail}");
+        log.Write(InboundDecisionRecord.Build(new InboundDecisionRecord.Facts(
+            now, id, peer, peerAddress, tls, workload, destination, AuthzProtocol.Http, method, path, host, decision, ReasonCodes.JwtInvalid,
+            policies.Current.Digest, TimeSpan.Zero) { HttpStatus = rejected.Failure.Status }, redaction));
+        metrics.Decision(false);
+        return id;
+    }
+
+    /// <summary>The registered claims that say whose token it was; other claims may be personal data and are not logged.</summary>
+    private static Dictionary<string, string> RecordedClaims(JwtClaims claims)
+    {
+        var recorded = new Dictionary<string, string> { ["iss"] = claims.Issuer };
+        if (claims.Subject is { } sub)
+        {
+            recorded["sub"] = sub;
+        }
+
+        if (claims.Audiences.Count > 0)
+        {
+            recorded["aud"] = string.Join(",", claims.Audiences);
+        }
+
+        if (claims.Presenter is { } azp)
+        {
+            recorded["azp"] = azp;
+        }
+
+        return recorded;
     }
 
     /// <summary>

@@ -24,7 +24,17 @@ internal static class InboundDecisionRecord
         AuthzDecision Decision,
         string Reason,
         string PolicySet,
-        TimeSpan Latency);
+        TimeSpan Latency)
+    {
+        /// <summary><c>iss/sub</c> of the request's verified JWT; null without one.</summary>
+        public string? JwtPrincipal { get; init; }
+
+        /// <summary>Claims of the verified JWT to record (before redaction); null without one.</summary>
+        public IReadOnlyDictionary<string, string>? JwtClaims { get; init; }
+
+        /// <summary>The HTTP status answered when it is not the evaluator's 403 (a refused token: 401, or 403 for its audience).</summary>
+        public int? HttpStatus { get; init; }
+    }
 
     public static DecisionRecord Build(in Facts facts, FieldRedaction redaction)
     {
@@ -40,9 +50,8 @@ internal static class InboundDecisionRecord
                 Namespace = facts.Peer?.Namespace,
                 Ip = facts.PeerAddress?.ToString(),
                 Tls = facts.Tls,
-                // Request authentication (JWT) does not exist yet: no principal, no claims to redact.
-                JwtPrincipal = null,
-                Claims = redaction.Apply(null),
+                JwtPrincipal = facts.JwtPrincipal,
+                Claims = redaction.Apply(facts.JwtClaims),
             },
             Destination = new DecisionDestination
             {
@@ -63,7 +72,7 @@ internal static class InboundDecisionRecord
             Result = new DecisionResult
             {
                 Decision = decision.Allowed ? "ALLOW" : "DENY",
-                HttpStatus = http && !decision.Allowed ? 403 : null,
+                HttpStatus = facts.HttpStatus ?? (http && !decision.Allowed ? 403 : null),
                 Reason = facts.Reason,
                 Detail = decision.Reason,
             },

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Mesh.Agent.Authn;
 using Mesh.Agent.Config;
 using Mesh.Agent.Net;
 using Mesh.Agent.Telemetry;
@@ -22,6 +23,7 @@ namespace Mesh.Agent.Inbound;
 internal sealed partial class InboundHandler(
     LocalWorkloads workloads,
     InboundAuthorizer authorizer,
+    RequestAuthenticator authenticator,
     IHttpForwarder forwarder,
     MuxTransport httpStreams,
     AgentMetrics metrics,
@@ -229,8 +231,16 @@ internal sealed partial class InboundHandler(
             return;
         }
         var request = context.Request;
-        var (decision, id) = authorizer.Authorize(info.Peer, info.PeerAddress, info.Workload, info.Destination, AuthzProtocol.Http, request.Method, PathAndQuery(request), info.Tls,
-            request.Host.Value, new HeaderView(request.Headers), info.SourceIp);
+        // RequestAuthentication first, as Envoy's jwt_authn runs before RBAC: an invalid token never reaches authorization.
+        var rules = authorizer.JwtRulesFor(info.Workload);
+        var authn = await authenticator.AuthenticateAsync(request, rules, context.RequestAborted).ConfigureAwait(false);
+        if (authn is AuthnResult.Rejected rejected)
+        {
+            await RefuseTokenAsync(context, info, rejected, TokenQueryRedaction.PathAndQuery(request, rules)).ConfigureAwait(false);
+            return;
+        }
+        var (decision, id) = authorizer.Authorize(info.Peer, info.PeerAddress, info.Workload, info.Destination, AuthzProtocol.Http, request.Method,
+            TokenQueryRedaction.PathAndQuery(request, rules), info.Tls, request.Host.Value, new HeaderView(request.Headers), info.SourceIp, authn as AuthnResult.Authenticated);
         if (!decision.Allowed)
         {
             LogDenied(logger, info.Peer?.ToString() ?? "(plaintext " + info.PeerAddress + ")", info.Workload.Key, info.Destination.Port, decision.Reason, id);
@@ -241,12 +251,31 @@ internal sealed partial class InboundHandler(
             await context.Response.WriteAsync(TunnelProtocol.DeniedBody).ConfigureAwait(false);
             return;
         }
+        JwtOutputHeaders.Apply(request, rules, authn);
         var error = await forwarder.SendAsync(context, $"http://{info.Destination}", info.Backend.Http, Outbound.OutboundHttpProxy.ConfigFor(info.Protocol), InboundRequestTransformer.Instance).ConfigureAwait(false);
         if (error != ForwarderError.None)
         {
             var e = context.GetForwarderErrorFeature()?.Exception;
             LogBackendUnreachable(logger, info.Destination.ToString(), e?.Message ?? error.ToString());
         }
+    }
+
+    /// <summary>
+    /// Answers a request whose token RequestAuthentication refused as Envoy does: 401 (403 for a wrong audience), the
+    /// reason in the body, and RFC 6750's challenge. The realm is the URL without its query, which may hold the token.
+    /// </summary>
+    private async Task RefuseTokenAsync(HttpContext context, InboundStream info, AuthnResult.Rejected rejected, string? recordedPath)
+    {
+        var request = context.Request;
+        var id = authorizer.RefuseToken(info.Peer, info.PeerAddress, info.Workload, info.Destination, request.Method, recordedPath, info.Tls, request.Host.Value, rejected);
+        LogTokenRefused(logger, info.Peer?.ToString() ?? "(plaintext " + info.PeerAddress + ")", info.Workload.Key, info.Destination.Port, rejected.Failure.Message, rejected.Failure.Detail, id);
+        var body = rejected.Failure.Message;
+        context.Response.StatusCode = rejected.Failure.Status;
+        context.Response.Headers[TunnelProtocol.DecisionIdHeader] = id;
+        context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"http://{request.Host.Value}{request.PathBase}{request.Path}\", error=\"invalid_token\"";
+        context.Response.ContentType = "text/plain";
+        context.Response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(body);
+        await context.Response.WriteAsync(body).ConfigureAwait(false);
     }
 
     /// <summary>The path as sent, query included: the evaluator normalizes it and strips the query itself.</summary>
@@ -260,6 +289,9 @@ internal sealed partial class InboundHandler(
 
     [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "DENY {Peer} -> {Workload}:{Port}: {Reason} (decision {DecisionId})")]
     private static partial void LogDenied(ILogger logger, string peer, string workload, int port, string reason, string decisionId);
+
+    [LoggerMessage(EventId = 414, Level = LogLevel.Information, Message = "JWT refused {Peer} -> {Workload}:{Port}: {Message}: {Detail} (decision {DecisionId})")]
+    private static partial void LogTokenRefused(ILogger logger, string peer, string workload, int port, string message, string detail, string decisionId);
 
     [LoggerMessage(EventId = 413, Level = LogLevel.Information, Message = "Closed {Peer} -> {Workload}:{Port}: the reloaded policies deny it: {Reason} (decision {DecisionId})")]
     private static partial void LogClosedOnReload(ILogger logger, string peer, string workload, int port, string reason, string decisionId);

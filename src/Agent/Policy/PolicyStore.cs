@@ -65,7 +65,7 @@ public sealed partial class PolicyStore : IDisposable
     /// </summary>
     public PeerAuthenticationSet PeerAuthentications => Volatile.Read(ref _current).PeerAuthentications;
 
-    /// <summary>The RequestAuthentications of the same snapshot; enforced once the HTTP data plane verifies JWTs.</summary>
+    /// <summary>The RequestAuthentications of the same snapshot; the inbound agent verifies JWTs with them (Authn/RequestAuthenticator).</summary>
     public RequestAuthenticationSet RequestAuthentications => Volatile.Read(ref _current).RequestAuthentications;
 
     /// <summary>Counts successful reloads; tests and operators use it to see that a change took effect.</summary>

@@ -4,7 +4,7 @@ using Mesh.Policy.Authentication;
 namespace Mesh.Policy;
 
 /// <summary>
-/// Every loaded RequestAuthentication, immutable. Enforcement comes with the HTTP data plane; this answers
+/// Every loaded RequestAuthentication, immutable. The inbound agent enforces them (Mesh.Agent.Authn); this answers
 /// which JWT rules apply to a workload. Istio combines every RequestAuthentication that selects the
 /// workload, in its namespace and in the root namespace, "as if they were specified as a single policy".
 /// </summary>

@@ -24,8 +24,14 @@ public static class ReasonCodes
     /// <summary>The decision log cannot be written and the agent fails closed.</summary>
     public const string DecisionLogUnavailable = "decision_log_unavailable";
 
+    /// <summary>
+    /// The request carried a JWT that RequestAuthentication refused (bad signature, expired, unknown issuer, ...); it was
+    /// answered 401 (403 for a wrong audience) before authorization ran. <c>result.detail</c> says why.
+    /// </summary>
+    public const string JwtInvalid = "jwt_invalid";
+
     public static IReadOnlyList<string> All { get; } =
-        [AllowedByPolicy, DeniedByPolicy, NoAllowMatch, DefaultAllow, PeerNotMtls, DecisionLogUnavailable];
+        [AllowedByPolicy, DeniedByPolicy, NoAllowMatch, DefaultAllow, PeerNotMtls, DecisionLogUnavailable, JwtInvalid];
 
     /// <summary>The code for an evaluator decision: a named policy decided, or one of Istio's two defaults did.</summary>
     public static string For(AuthzDecision decision)

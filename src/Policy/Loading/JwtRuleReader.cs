@@ -5,7 +5,8 @@ namespace Mesh.Policy.Loading;
 /// <summary>
 /// Reads one <c>jwtRules</c> entry with istio.io's validation (pilot/pkg/config/validation: validateJwtRule):
 /// issuer required, no empty audiences or token locations, header names that are HTTP tokens, a JWKS that
-/// parses; plus two rules of ours: jwks and jwksUri are exclusive, and jwksUri must be https.
+/// parses; plus two rules of ours: jwks and jwksUri are exclusive, and jwksUri must be https (or file:// for a key set
+/// on the node's disk).
 /// </summary>
 internal static class JwtRuleReader
 {
@@ -72,6 +73,11 @@ internal static class JwtRuleReader
             return null;
         }
 
+        if (text.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            return ReadFileUri(node, text, errors);
+        }
+
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || uri.Host.Length == 0)
         {
             errors.At(node, $"jwksUri '{text}' is not an absolute https:// URL (e.g. https://issuer.example.com/.well-known/jwks.json)");
@@ -82,6 +88,22 @@ internal static class JwtRuleReader
         {
             // Istio accepts http; keys fetched without TLS can be swapped in transit, and every token would then verify.
             errors.At(node, $"jwksUri '{text}' uses http; use https (keys fetched over plain HTTP can be replaced in transit), or inline them with 'jwks'");
+            return null;
+        }
+
+        return uri;
+    }
+
+    /// <summary>
+    /// A JWKS file on the node (<c>file:///etc/mesh/jwks.json</c>): an absolute path on this host, no query or fragment.
+    /// Whether it exists is the agent's concern at verification time (it may be written after the policy).
+    /// </summary>
+    private static Uri? ReadFileUri(YamlNode node, string text, ErrorSink errors)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeFile || !uri.IsLoopback
+            || uri.Query.Length > 0 || uri.Fragment.Length > 0 || !text.StartsWith("file:///", StringComparison.Ordinal))
+        {
+            errors.At(node, $"jwksUri '{text}' is not a local file URL; write file:///absolute/path/jwks.json (three slashes, no host)");
             return null;
         }
 

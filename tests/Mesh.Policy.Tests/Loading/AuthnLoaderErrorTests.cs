@@ -38,6 +38,9 @@ public sealed class AuthnLoaderErrorTests
         new("request: bad timeout", Rule + "    timeout: 5 seconds\n", 9, 14, "timeout '5 seconds' must be a positive duration"),
         new("request: zero timeout", Rule + "    timeout: 0s\n", 9, 14, "must be a positive duration"),
         new("request: relative jwksUri", Rule + "    jwksUri: /keys.json\n", 9, 14, "jwksUri '/keys.json' is not an absolute https:// URL"),
+        new("request: file jwksUri with a host", Rule + "    jwksUri: file://keys.example/jwks.json\n", 9, 14, "is not a local file URL; write file:///absolute/path/jwks.json"),
+        new("request: relative file jwksUri", Rule + "    jwksUri: file:jwks.json\n", 9, 14, "is not a local file URL"),
+        new("request: ftp jwksUri", Rule + "    jwksUri: ftp://x.example/jwks.json\n", 9, 14, "is not an absolute https:// URL"),
         new("request: jwks not an object", Rule + "    jwks: '[1]'\n", 9, 11, "not a JWKS: expected a JSON object with a \"keys\" array"),
         new("request: jwks key without kty", Rule + "    jwks: '{\"keys\": [{\"n\": \"AQAB\"}]}'\n", 9, 11, "key 0: missing \"kty\""),
         new("request: jwks encryption key", Rule + "    jwks: '{\"keys\": [{\"kty\": \"RSA\", \"use\": \"enc\", \"n\": \"AQAB\", \"e\": \"AQAB\"}]}'\n", 9, 11, "is not a signature key"),
@@ -71,6 +74,17 @@ public sealed class AuthnLoaderErrorTests
         var errors = PolicyLoader.LoadYaml(yaml, "f.yaml").Errors;
 
         Assert.Equal(["f.yaml:7:11", "f.yaml:15:16", "f.yaml:24:5", "f.yaml:24:14"], errors.Select(e => $"{e.File}:{e.Line}:{e.Column}"));
+    }
+
+    [Fact]
+    public void A_file_jwksUri_loads_as_a_local_path()
+    {
+        var result = PolicyLoader.LoadYaml(Rule + "    jwksUri: file:///etc/mesh/jwks.json\n", "f.yaml");
+
+        Assert.True(result.Ok, string.Join('\n', result.Errors));
+        var rule = Assert.Single(result.RequestAuthentications!.RulesFor("demo", new Dictionary<string, string>()));
+        Assert.Equal("file", rule.JwksUri!.Scheme);
+        Assert.Equal("/etc/mesh/jwks.json", rule.JwksUri.LocalPath);
     }
 
     [Fact]
