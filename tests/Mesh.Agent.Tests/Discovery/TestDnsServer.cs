@@ -50,18 +50,17 @@ internal sealed class TestDnsServer : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
-            UdpReceiveResult request;
             try
             {
-                request = await _udp.ReceiveAsync(_stop.Token);
+                var request = await _udp.ReceiveAsync(_stop.Token);
+                if (Answer(request.Buffer) is { } response)
+                {
+                    await _udp.SendAsync(response, request.RemoteEndPoint, _stop.Token);
+                }
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
-                return;
-            }
-            if (Answer(request.Buffer) is { } response)
-            {
-                await _udp.SendAsync(response, request.RemoteEndPoint, _stop.Token);
+                return; // stopped
             }
         }
     }
