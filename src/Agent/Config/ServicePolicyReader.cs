@@ -104,9 +104,9 @@ internal static class ServicePolicyReader
             HealthyThreshold = v.Int(s.HealthyThreshold, $"{at}.healthyThreshold", 1, 1000, defaults.HealthyThreshold),
             UnhealthyThreshold = v.Int(s.UnhealthyThreshold, $"{at}.unhealthyThreshold", 1, 1000, defaults.UnhealthyThreshold),
         };
-        if (s.Timeout is not null && s.Interval is not null && policy.Timeout > policy.Interval)
+        if ((s.Timeout is not null || s.Interval is not null) && policy.Timeout > policy.Interval)
         {
-            v.Errors.Add($"{at}.timeout: {s.Timeout} is longer than the interval {s.Interval}; a check must end before the next");
+            v.Errors.Add($"{at}.timeout: {s.Timeout ?? "1s (default)"} is longer than the interval {s.Interval ?? "5s (default)"}; a check must end before the next");
         }
         return policy;
     }

@@ -165,11 +165,7 @@ public sealed partial class DnsServiceSource : IServiceSource
             changed = !SameServices(_state.Services, services) || error != _state.LastError;
             if (changed)
             {
-                _state.Publish(services);
-                if (error is not null)
-                {
-                    _state.Fail(error);
-                }
+                _state.Set(services, error);
             }
         }
         if (changed)

@@ -28,6 +28,15 @@ internal sealed class SourceState
         }
     }
 
+    /// <summary>Replaces both at once: a source made of parts (one per DNS name) where some refreshed and some failed.</summary>
+    public void Set(IReadOnlyList<RegisteredService> services, string? error)
+    {
+        lock (_gate)
+        {
+            _current = new Snapshot(services, error);
+        }
+    }
+
     /// <summary>A failed refresh: keeps the set, records why. Returns false when the same error was already recorded.</summary>
     public bool Fail(string error)
     {

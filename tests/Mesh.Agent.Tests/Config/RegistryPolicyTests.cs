@@ -166,6 +166,7 @@ public sealed class RegistryPolicyTests : IDisposable
         { "interval not a duration", "interval: 5s", "interval: 5 seconds", "services[0].healthCheck.interval: '5 seconds' is not a duration" },
         { "interval zero", "interval: 5s", "interval: 0s", "services[0].healthCheck.interval: '0s' must be greater than zero" },
         { "health timeout longer than interval", "timeout: 1s", "timeout: 10s", "services[0].healthCheck.timeout: 10s is longer than the interval 5s" },
+        { "health timeout longer than the default interval", "      interval: 5s\n      timeout: 1s", "      timeout: 6s", "services[0].healthCheck.timeout: 6s is longer than the interval 5s (default)" },
         { "healthy threshold zero", "healthyThreshold: 2", "healthyThreshold: 0", "services[0].healthCheck.healthyThreshold: '0' must be a whole number 1..1000" },
         { "unhealthy threshold zero", "unhealthyThreshold: 3", "unhealthyThreshold: 0", "services[0].healthCheck.unhealthyThreshold: '0' must be a whole number 1..1000" },
         { "unknown health check field", "jitter: 500ms", "jiter: 500ms", "unknown field 'jiter'" },
