@@ -114,4 +114,22 @@ public sealed class ServiceCatalogTests : IDisposable
             "the edited dns name was not resolved");
         Assert.Equal(1, dns.Queries("api2.test", TestDnsServer.TypeA));
     }
+
+    [Fact]
+    public async Task Changes_stream_starts_with_the_current_set_and_yields_the_newest_after_each_change()
+    {
+        var source = new HandSource("kubernetes");
+        source.Set(Service("a.demo", "127.0.0.2"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await using var changes = source.ChangesAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        Assert.True(await changes.MoveNextAsync());
+        Assert.Equal(["a.demo"], changes.Current.Select(s => s.Name));
+
+        source.Set(Service("b.demo", "127.0.0.3"));
+        source.Set(Service("c.demo", "127.0.0.4"));
+
+        Assert.True(await changes.MoveNextAsync());
+        Assert.Equal(["c.demo"], changes.Current.Select(s => s.Name)); // b was superseded before it was read
+    }
 }
