@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -42,9 +43,11 @@ internal sealed class KubeApiClient : IDisposable
         var port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443";
         var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(ServiceAccountDir, "ca.crt"));
         var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) =>
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) =>
         {
-            if (cert is null)
+            // Only the chain is judged here (against the service-account CA instead of the system roots); a missing
+            // certificate or a name mismatch still fails.
+            if (cert is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
             {
                 return false;
             }
@@ -52,7 +55,8 @@ internal sealed class KubeApiClient : IDisposable
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             chain.ChainPolicy.CustomTrustStore.Add(ca);
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(X509CertificateLoader.LoadCertificate(cert.GetRawCertData()));
+            using var leaf = X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
+            return chain.Build(leaf);
         };
         var address = IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
         return new KubeApiClient(new Uri($"https://{address}:{port}"), Path.Combine(ServiceAccountDir, "token"), handler);
