@@ -37,14 +37,17 @@ internal static class ConfigFiles
         return ep;
     }
 
-    public static Config.PortProtocol? ParseProtocol(string? value, string field, List<string> errors)
+    /// <summary>A port's protocol, case-insensitive: tcp, http, http2 or grpc.</summary>
+    public static PortProtocol? ParseProtocol(string? value, string field, List<string> errors)
     {
         switch (value?.ToLowerInvariant())
         {
             case "tcp": return PortProtocol.Tcp;
             case "http": return PortProtocol.Http;
+            case "http2": return PortProtocol.Http2;
+            case "grpc": return PortProtocol.Grpc;
             default:
-                errors.Add($"{field}: protocol '{value}' is not supported; use tcp or http");
+                errors.Add($"{field}: protocol '{value}' is not supported; use tcp, http, http2 or grpc");
                 return null;
         }
     }

@@ -49,4 +49,7 @@ public sealed record ServiceEndpoint(IPAddress Address, IPEndPoint Agent, Spiffe
 {
     /// <summary>Relative share of the service's traffic (1 by default).</summary>
     public int Weight { get; init; } = 1;
+
+    /// <summary>The workload's port when discovery names one per endpoint (DNS SRV); null: the service port's targetPort.</summary>
+    public int? Port { get; init; }
 }

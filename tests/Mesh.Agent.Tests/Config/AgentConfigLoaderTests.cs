@@ -241,8 +241,8 @@ public sealed class AgentConfigLoaderTests : IDisposable
         { "workload without a name", "  - name: frontend\n    namespace: demo\n", "  - namespace: demo\n", "workloads[0].name: required" },
         { "workload without a service account", "    serviceAccount: frontend\n", "", "workloads[0].serviceAccount: required" },
         { "workload address that is a host name", "    address: 127.0.0.1\n", "    address: localhost\n", "workloads[0].address: 'localhost' is not an IP address" },
-        { "workload port with an unsupported protocol", "protocol: http }", "protocol: udp }", "workloads[0].ports[0].protocol: protocol 'udp' is not supported; use tcp or http" },
-        { "workload port without a protocol", ", protocol: http }", " }", "workloads[0].ports[0].protocol: protocol '' is not supported; use tcp or http" },
+        { "workload port with an unsupported protocol", "protocol: http }", "protocol: udp }", "workloads[0].ports[0].protocol: protocol 'udp' is not supported; use tcp, http, http2 or grpc" },
+        { "workload port without a protocol", ", protocol: http }", " }", "workloads[0].ports[0].protocol: protocol '' is not supported; use tcp, http, http2 or grpc" },
         { "workload port zero", "port: 8080", "port: 0", "workloads[0].ports[0].port: 0 is not a port number 1-65535" },
         {
             "workload listed twice",

@@ -61,6 +61,28 @@ public sealed class RegistryLoaderTests : IDisposable
         Assert.Null(registry.Find("Backend.demo"));
     }
 
+    [Theory]
+    [InlineData("tcp", PortProtocol.Tcp)]
+    [InlineData("HTTP", PortProtocol.Http)]
+    [InlineData("http2", PortProtocol.Http2)]
+    [InlineData("gRPC", PortProtocol.Grpc)]
+    public void Protocols_are_read_case_insensitively(string text, PortProtocol expected)
+    {
+        var registry = RegistryLoader.Load(Write(Mutate(ValidRegistry, "protocol: tcp }", $"protocol: {text} }}")));
+
+        Assert.Equal(expected, Assert.Single(registry.Find("db.demo")!.Ports).Protocol);
+    }
+
+    [Fact]
+    public void Endpoint_weight_defaults_to_one_and_is_read()
+    {
+        Assert.Equal(1, Assert.Single(RegistryLoader.Load(Write(ValidRegistry)).Find("backend.demo")!.Endpoints).Weight);
+
+        var weighted = RegistryLoader.Load(Write(Mutate(ValidRegistry, "agent: 127.0.0.2:15006", "agent: 127.0.0.2:15006\n        weight: 1000")));
+
+        Assert.Equal(1000, Assert.Single(weighted.Find("backend.demo")!.Endpoints).Weight);
+    }
+
     [Fact]
     public void Empty_file_is_an_empty_registry()
     {
@@ -79,7 +101,9 @@ public sealed class RegistryLoaderTests : IDisposable
         { "service without a name", "  - name: db.demo\n    ports", "  - ports", "services[1].name: required" },
         { "port out of range", "port: 80\n", "port: 70000\n", "services[0].ports[0].port: 70000 is not a port number 1-65535" },
         { "target port out of range", "targetPort: 9080", "targetPort: -1", "services[0].ports[0].targetPort: -1 is not a port number 1-65535" },
-        { "unsupported protocol", "[{ port: 5432, protocol: tcp }]", "[{ port: 5432, protocol: grpc }]", "services[1].ports[0].protocol: protocol 'grpc' is not supported; use tcp or http" },
+        { "unsupported protocol", "[{ port: 5432, protocol: tcp }]", "[{ port: 5432, protocol: udp }]", "services[1].ports[0].protocol: protocol 'udp' is not supported; use tcp, http, http2 or grpc" },
+        { "endpoint weight zero", "agent: 127.0.0.2:15006", "agent: 127.0.0.2:15006\n        weight: 0", "services[0].endpoints[0].weight: '0' must be a whole number 1..1000" },
+        { "endpoint weight too high", "agent: 127.0.0.2:15006", "agent: 127.0.0.2:15006\n        weight: 1001", "services[0].endpoints[0].weight: '1001' must be a whole number 1..1000" },
         { "service listed twice", "name: db.demo", "name: backend.demo", "services: 'backend.demo' is listed more than once" },
     };
 
@@ -109,7 +133,7 @@ public sealed class RegistryLoaderTests : IDisposable
                 "services[0].endpoints[0].address: 'backend' is not an IP address",
                 "services[0].endpoints[0].identity: path cannot have a trailing slash",
                 "services[1].ports[0].port: 0 is not a port number 1-65535",
-                "services[1].ports[0].protocol: protocol 'udp' is not supported; use tcp or http",
+                "services[1].ports[0].protocol: protocol 'udp' is not supported; use tcp, http, http2 or grpc",
             ],
             Problems(e, path));
     }
