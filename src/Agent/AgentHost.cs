@@ -47,6 +47,7 @@ public sealed partial class AgentHost : IAsyncDisposable
     private CancellationTokenSource _stopNode = new();
     private WorkloadApiServer? _workloadApi;
     private List<ServiceCluster> _clusters = [];
+    private Discovery.ServiceCatalog? _catalog;
 
     private AgentHost(WebApplication app, IdentityManager identities, PolicyStore policies, JsonLinesDecisionLog decisionLog, PeerConnectionPool pool,
         InboundHandler inbound, AdminEndpoints admin, SocketListener inboundListener, List<SocketListener> tcpListeners, ListenOptions? adminListen,
@@ -167,8 +168,28 @@ public sealed partial class AgentHost : IAsyncDisposable
         var inboundTls = new InboundTls(credentials, bySni, identities.FirstOrDefault() ?? SpiffeId.ForWorkload(options.TrustDomain, "none", "none"), metrics, time, loggers.CreateLogger<InboundTls>());
         // One cluster per service an outbound listener reaches: its balancer, health checks (through the mesh, as the first
         // local workload that calls it), circuit breaker and retry budget, shared by every listener to that service.
+        // The registry: the file watched (plus the DNS services it defines) when the config names one, else as given.
+        Discovery.ServiceCatalog? catalog = null;
+        Func<ServiceRegistry> currentRegistry = () => options.Registry;
+        if (options.RegistryPath is { } registryPath)
+        {
+            catalog = Discovery.ServiceCatalogFactory.Create(registryPath, new Discovery.DnsSourceOptions(), loggers, time: time);
+            await catalog.StartAsync(ct).ConfigureAwait(false);
+            currentRegistry = () => catalog.Current;
+        }
         var clusters = options.Outbound.GroupBy(o => o.Service).ToDictionary(g => g.Key, g => new ServiceCluster(
-            options.Registry.Find(g.Key)!, new Health.MeshProbeTransport(pool, g.First().Source.Identity), time, loggers), StringComparer.Ordinal);
+            currentRegistry().Find(g.Key) ?? options.Registry.Find(g.Key)!, new Health.MeshProbeTransport(pool, g.First().Source.Identity), time, loggers), StringComparer.Ordinal);
+        if (catalog is not null)
+        {
+            // A service that leaves the registry keeps its listener but has no endpoints (503, connections closed).
+            catalog.Changed += registry =>
+            {
+                foreach (var cluster in clusters.Values)
+                {
+                    _ = cluster.UpdateAsync(registry.Find(cluster.Name) ?? cluster.Service with { Endpoints = [] });
+                }
+            };
+        }
         var routes = options.Outbound.Select(o => new OutboundRoute(o, clusters[o.Service], clusters[o.Service].Service.FindPort(o.ServicePort)!)).ToList();
         var tcpProxy = new OutboundTcpProxy(pool, metrics, time, loggers.CreateLogger<OutboundTcpProxy>());
         var httpProxy = new OutboundHttpProxy(forwarder, pool, metrics, time, loggers.CreateLogger<OutboundHttpProxy>());
@@ -177,7 +198,7 @@ public sealed partial class AgentHost : IAsyncDisposable
         var localWorkloads = new LocalWorkloads(options.Workloads);
         var authenticator = new Authn.RequestAuthenticator(new Authn.JwksSources(Authn.JwksHttp.Shared, options.Jwt.Fetch, time, loggers), options.Jwt, time);
         var inbound = new InboundHandler(localWorkloads, authorizer, authenticator, forwarder, muxTransport, metrics, loggers.CreateLogger<InboundHandler>());
-        var inboundListener = new InboundListener(inboundTls, inbound, () => options.Registry, loggers.CreateLogger<InboundListener>());
+        var inboundListener = new InboundListener(inboundTls, inbound, currentRegistry, loggers.CreateLogger<InboundListener>());
         var admin = new AdminEndpoints(credentials, identities, policies, decisionLog, options.DecisionLog.OnFailure, metrics);
         // A reload re-decides open TCP connections; requests on HTTP streams are each decided anyway.
         policies.Changed += _ => inbound.CloseDeniedConnections();
@@ -223,7 +244,7 @@ public sealed partial class AgentHost : IAsyncDisposable
         PodManager? pods = null;
         if (options.Intercept is { } intercept)
         {
-            var captured = new InterceptedOutbound(() => options.Registry, intercept, tcpProxy, handover, metrics, loggers.CreateLogger<InterceptedOutbound>());
+            var captured = new InterceptedOutbound(currentRegistry, intercept, tcpProxy, handover, metrics, loggers.CreateLogger<InterceptedOutbound>());
             var plaintext = new PlaintextInbound(policies, authorizer, inbound, handover, metrics, loggers.CreateLogger<PlaintextInbound>());
             var traffic = new PodTraffic(captured.HandleAsync, plaintext.HandleAsync, (socket, pod, token) => inboundListener.HandleAsync(socket, pod.Pod, pod.Backend, token));
             pods = new PodManager(intercept, options.TrustDomain, localWorkloads, identityManager, pool, traffic, identities.ToHashSet(), loggers.CreateLogger<PodManager>());
@@ -240,6 +261,7 @@ public sealed partial class AgentHost : IAsyncDisposable
             _workloadApi = workloadApi,
             Pods = pods,
             _clusters = clusters.Values.ToList(),
+            _catalog = catalog,
         };
     }
 
@@ -305,6 +327,10 @@ public sealed partial class AgentHost : IAsyncDisposable
             await _workloadApi.DisposeAsync().ConfigureAwait(false);
         }
         await _app.StopAsync().ConfigureAwait(false);
+        if (_catalog is not null)
+        {
+            await _catalog.DisposeAsync().ConfigureAwait(false);
+        }
         foreach (var cluster in _clusters)
         {
             await cluster.DisposeAsync().ConfigureAwait(false);

@@ -108,6 +108,7 @@ public static class AgentConfigLoader
             DecisionLogPath = decisionLog!,
             DecisionLog = decisionLogSettings,
             Registry = registry,
+            RegistryPath = file.Registry is null ? null : ConfigFiles.Resolve(path, file.Registry),
             InboundListen = inbound!,
             AdminListen = admin,
             Workloads = workloads,

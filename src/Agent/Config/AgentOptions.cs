@@ -19,6 +19,12 @@ public sealed record AgentOptions
     /// <summary>Rotation, failure mode, HMAC key and redaction of the decision log.</summary>
     public DecisionLogSettings DecisionLog { get; init; } = new();
     public required ServiceRegistry Registry { get; init; }
+
+    /// <summary>
+    /// The registry file <see cref="Registry"/> was read from: when set, the agent watches it (and resolves the DNS
+    /// services it defines) and follows every good change; null keeps <see cref="Registry"/> as given.
+    /// </summary>
+    public string? RegistryPath { get; init; }
     public required IPEndPoint InboundListen { get; init; }
     public IPEndPoint? AdminListen { get; init; }
     public required IReadOnlyList<LocalWorkload> Workloads { get; init; }

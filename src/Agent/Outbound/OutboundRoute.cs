@@ -55,6 +55,6 @@ internal sealed class OutboundRoute
             return null;
         }
         var endpoint = upstream.Endpoint;
-        return (new PeerKey(Listener!.Source.Identity, endpoint.Identity, endpoint.Agent), new IPEndPoint(endpoint.Address, Port.TargetPort), upstream);
+        return (new PeerKey(Listener!.Source.Identity, endpoint.Identity, endpoint.Agent), new IPEndPoint(endpoint.Address, endpoint.Port ?? Port.TargetPort), upstream);
     }
 }
