@@ -75,6 +75,11 @@ public sealed partial class AgentHost : IAsyncDisposable
 
     public AgentMetrics Metrics { get; }
 
+    /// <summary>The services the agent knows now (registry file, DNS, Kubernetes), or the configured registry.</summary>
+    internal ServiceRegistry CurrentRegistry => _catalog?.Current ?? _registry;
+
+    private ServiceRegistry _registry = ServiceRegistry.Empty;
+
     /// <summary>How many policy sets have been loaded (the first load is 1); a reload that applies adds one.</summary>
     internal int PolicyGeneration => _policies.Generation;
 
@@ -173,7 +178,16 @@ public sealed partial class AgentHost : IAsyncDisposable
         Func<ServiceRegistry> currentRegistry = () => options.Registry;
         if (options.RegistryPath is { } registryPath)
         {
-            catalog = Discovery.ServiceCatalogFactory.Create(registryPath, new Discovery.DnsSourceOptions(), loggers, time: time);
+            Discovery.IServiceSource? kubernetes = null;
+            if (options.Kubernetes is { } k)
+            {
+                var kubeOptions = new Discovery.Kubernetes.KubernetesSourceOptions { TrustDomain = options.TrustDomain, NodeName = options.Node, AgentPort = k.AgentPort };
+                var kubeLogger = loggers.CreateLogger<Discovery.Kubernetes.KubernetesServiceSource>();
+                kubernetes = k.ApiServer is { } server
+                    ? Discovery.Kubernetes.KubernetesServiceSource.ForServer(server, kubeOptions, kubeLogger, time)
+                    : Discovery.Kubernetes.KubernetesServiceSource.InCluster(kubeOptions, kubeLogger, time);
+            }
+            catalog = Discovery.ServiceCatalogFactory.Create(registryPath, new Discovery.DnsSourceOptions(), loggers, kubernetes, time);
             await catalog.StartAsync(ct).ConfigureAwait(false);
             currentRegistry = () => catalog.Current;
         }
@@ -262,6 +276,7 @@ public sealed partial class AgentHost : IAsyncDisposable
             Pods = pods,
             _clusters = clusters.Values.ToList(),
             _catalog = catalog,
+            _registry = options.Registry,
         };
     }
 

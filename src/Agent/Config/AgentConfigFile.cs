@@ -18,6 +18,7 @@ internal sealed partial class AgentConfigFile
     public IReadOnlyList<OutboundSection> Outbound { get; private init; } = [];
     public WorkloadApiSection? WorkloadApi { get; private init; }
     public InterceptSection? Intercept { get; private init; }
+    public DiscoverySection? Discovery { get; private init; }
 
     public static AgentConfigFile Read(YamlMap map)
     {
@@ -37,6 +38,7 @@ internal sealed partial class AgentConfigFile
             Outbound = map.List("outbound").Select(OutboundSection.Read).ToList(),
             WorkloadApi = map.Map("workloadApi") is { } workloadApi ? WorkloadApiSection.Read(workloadApi) : null,
             Intercept = map.Map("intercept") is { } intercept ? InterceptSection.Read(intercept) : null,
+            Discovery = map.Map("discovery") is { } discovery ? DiscoverySection.Read(discovery) : null,
             Jwt = map.Map("jwt") is { } jwt ? JwtSection.Read(jwt) : null,
         };
         map.EnsureAllRead();

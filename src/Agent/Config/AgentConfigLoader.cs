@@ -74,6 +74,25 @@ public static class AgentConfigLoader
             }
         }
 
+        KubernetesDiscoveryOptions? kubernetes = null;
+        if (file.Discovery?.Kubernetes is { } k)
+        {
+            Uri? server = null;
+            if (k.ApiServer is not null && (!Uri.TryCreate(k.ApiServer, UriKind.Absolute, out server) || server.Scheme != Uri.UriSchemeHttps))
+            {
+                errors.Add($"discovery.kubernetes.apiServer: '{k.ApiServer}' must be an https:// URL (leave it out in a cluster: the agent uses its service account)");
+            }
+            if (k.AgentPort is < 0 or > 65535)
+            {
+                errors.Add($"discovery.kubernetes.agentPort: {k.AgentPort} is not a port number 1-65535");
+            }
+            if (file.Registry is null)
+            {
+                errors.Add("discovery.kubernetes: needs registry (a file, which may list no services: its entries win over discovered ones)");
+            }
+            kubernetes = new KubernetesDiscoveryOptions(server, k.AgentPort == 0 ? Intercept.InterceptOptions.DefaultTunnelPort : k.AgentPort);
+        }
+
         if (file.Policies is null)
         {
             errors.Add("policies: required (a directory of AuthorizationPolicy YAML files)");
@@ -109,6 +128,7 @@ public static class AgentConfigLoader
             DecisionLog = decisionLogSettings,
             Registry = registry,
             RegistryPath = file.Registry is null ? null : ConfigFiles.Resolve(path, file.Registry),
+            Kubernetes = kubernetes,
             InboundListen = inbound!,
             AdminListen = admin,
             Workloads = workloads,

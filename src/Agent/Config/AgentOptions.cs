@@ -25,6 +25,9 @@ public sealed record AgentOptions
     /// services it defines) and follows every good change; null keeps <see cref="Registry"/> as given.
     /// </summary>
     public string? RegistryPath { get; init; }
+
+    /// <summary>Services and endpoints from the Kubernetes API besides the registry file (which wins on a name conflict); null: none.</summary>
+    public KubernetesDiscoveryOptions? Kubernetes { get; init; }
     public required IPEndPoint InboundListen { get; init; }
     public IPEndPoint? AdminListen { get; init; }
     public required IReadOnlyList<LocalWorkload> Workloads { get; init; }
@@ -45,6 +48,11 @@ public sealed record AgentOptions
     /// <summary>Serve the pods of a pods file inside their network namespaces (transparent interception); null: none.</summary>
     public Intercept.InterceptOptions? Intercept { get; init; }
 }
+
+/// <summary>Kubernetes discovery: Services and EndpointSlices (ready endpoints, identities from their pods' service accounts).</summary>
+/// <param name="ApiServer">The API server; null: in-cluster (KUBERNETES_SERVICE_HOST, the pod's service-account token and CA).</param>
+/// <param name="AgentPort">The tunnel port of each pod's agent (in-pod mode: 15008).</param>
+public sealed record KubernetesDiscoveryOptions(Uri? ApiServer, int AgentPort);
 
 /// <summary>How the agent reaches the CA and proves it is this node.</summary>
 /// <param name="BootstrapToken">The join token or service-account token read when the config was loaded.</param>
