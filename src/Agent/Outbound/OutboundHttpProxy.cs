@@ -114,7 +114,9 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
                     cluster!.Retries!.Finish();
                 }
             }
-            var pastDeadline = time.GetElapsedTime(started, time.GetTimestamp()) >= deadline;
+            // The deadline timer may fire a hair before the clock says the time is up: either one means it passed.
+            var pastDeadline = time.GetElapsedTime(started, time.GetTimestamp()) >= deadline
+                || (overall.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested);
             var outcome = Classify(context, error, transformer, pastDeadline);
             if (upstream is not null)
             {
