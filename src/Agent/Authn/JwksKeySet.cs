@@ -83,6 +83,6 @@ internal sealed class JwksKeySet
             return false;
         }
 
-        return key.TryGetProperty("kty", out var kty) && kty.ValueKind == JsonValueKind.String && kty.GetString() is "RSA" or "EC";
+        return key.TryGetProperty("kty", out var kty) && kty.ValueKind == JsonValueKind.String && kty.GetString() is "RSA" or "EC" or "OKP";
     }
 }

@@ -10,7 +10,7 @@ namespace Mesh.Agent.Authn;
 internal static class JwsAlgorithms
 {
     /// <summary>Accepted when the agent config names no list for an issuer.</summary>
-    public static IReadOnlyList<string> Default { get; } = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
+    public static IReadOnlyList<string> Default { get; } = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 
     /// <summary>Key type and (for EC) curve each supported algorithm verifies with.</summary>
     private static readonly FrozenDictionary<string, (string Kty, string? Crv)> Keys = new Dictionary<string, (string, string?)>
@@ -24,6 +24,8 @@ internal static class JwsAlgorithms
         ["ES256"] = ("EC", "P-256"),
         ["ES384"] = ("EC", "P-384"),
         ["ES512"] = ("EC", "P-521"),
+        // RFC 8037: an OKP key on Ed25519 (Ed448 is not accepted).
+        ["EdDSA"] = ("OKP", "Ed25519"),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static bool IsSupported(string alg) => Keys.ContainsKey(alg);
@@ -34,7 +36,6 @@ internal static class JwsAlgorithms
         _ when IsSupported(alg) => null,
         "none" => "'none' means an unsigned token; it is never accepted",
         _ when alg.StartsWith("HS", StringComparison.Ordinal) => $"'{alg}' is HMAC (a shared secret); only public-key signatures are accepted",
-        "EdDSA" => "'EdDSA' is not supported by this agent's verifier (Microsoft.IdentityModel has no Ed25519); use ES256 or RS256",
         _ => $"'{alg}' is not a JWS signature algorithm this agent verifies; use one of {string.Join(", ", Default)}",
     };
 

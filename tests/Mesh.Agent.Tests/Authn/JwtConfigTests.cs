@@ -74,7 +74,7 @@ public sealed class JwtConfigTests : IDisposable
               algorithms:
                 a: [none]
                 b: [HS256]
-                c: [EdDSA]
+                c: [Ed448]
                 d: [RS1]
 
             """);
@@ -85,7 +85,7 @@ public sealed class JwtConfigTests : IDisposable
         Assert.Contains("jwt.maxTokenBytes: '10'", error.Message, StringComparison.Ordinal);
         Assert.Contains("jwt.algorithms[a]: 'none' means an unsigned token", error.Message, StringComparison.Ordinal);
         Assert.Contains("jwt.algorithms[b]: 'HS256' is HMAC", error.Message, StringComparison.Ordinal);
-        Assert.Contains("jwt.algorithms[c]: 'EdDSA' is not supported", error.Message, StringComparison.Ordinal);
+        Assert.Contains("jwt.algorithms[c]: 'Ed448' is not a JWS signature algorithm", error.Message, StringComparison.Ordinal);
         Assert.Contains("jwt.algorithms[d]: 'RS1' is not a JWS signature algorithm", error.Message, StringComparison.Ordinal);
     }
 
