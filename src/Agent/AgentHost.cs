@@ -46,7 +46,7 @@ public sealed partial class AgentHost : IAsyncDisposable
     private Task _nodeLoop = Task.CompletedTask;
     private CancellationTokenSource _stopNode = new();
     private WorkloadApiServer? _workloadApi;
-    private List<ServiceCluster> _clusters = [];
+    private ServiceClusters? _clusters;
     private Discovery.ServiceCatalog? _catalog;
 
     private AgentHost(WebApplication app, IdentityManager identities, PolicyStore policies, JsonLinesDecisionLog decisionLog, PeerConnectionPool pool,
@@ -191,20 +191,21 @@ public sealed partial class AgentHost : IAsyncDisposable
             await catalog.StartAsync(ct).ConfigureAwait(false);
             currentRegistry = () => catalog.Current;
         }
-        var clusters = options.Outbound.GroupBy(o => o.Service).ToDictionary(g => g.Key, g => new ServiceCluster(
-            currentRegistry().Find(g.Key) ?? options.Registry.Find(g.Key)!, new Health.MeshProbeTransport(pool, g.First().Source.Identity), time, loggers), StringComparer.Ordinal);
+        var clusters = new ServiceClusters(pool, time, loggers);
+        foreach (var o in options.Outbound)
+        {
+            clusters.GetOrAdd(currentRegistry().Find(o.Service) ?? options.Registry.Find(o.Service)!, o.Source.Identity);
+        }
+        // A service that leaves the registry keeps its listener but has no endpoints (503, connections closed).
         if (catalog is not null)
         {
-            // A service that leaves the registry keeps its listener but has no endpoints (503, connections closed).
-            catalog.Changed += registry =>
-            {
-                foreach (var cluster in clusters.Values)
-                {
-                    _ = cluster.UpdateAsync(registry.Find(cluster.Name) ?? cluster.Service with { Endpoints = [] });
-                }
-            };
+            catalog.Changed += clusters.Update;
         }
-        var routes = options.Outbound.Select(o => new OutboundRoute(o, clusters[o.Service], clusters[o.Service].Service.FindPort(o.ServicePort)!)).ToList();
+        var routes = options.Outbound.Select(o =>
+        {
+            var cluster = clusters.All.Single(c => c.Name == o.Service);
+            return new OutboundRoute(o, cluster, cluster.Service.FindPort(o.ServicePort)!);
+        }).ToList();
         var tcpProxy = new OutboundTcpProxy(pool, metrics, time, loggers.CreateLogger<OutboundTcpProxy>());
         var httpProxy = new OutboundHttpProxy(forwarder, pool, metrics, time, loggers.CreateLogger<OutboundHttpProxy>());
         var authorizer = new InboundAuthorizer(policies, decisionLog, options.DecisionLog.OnFailure,
@@ -258,14 +259,14 @@ public sealed partial class AgentHost : IAsyncDisposable
         PodManager? pods = null;
         if (options.Intercept is { } intercept)
         {
-            var captured = new InterceptedOutbound(currentRegistry, intercept, tcpProxy, handover, metrics, loggers.CreateLogger<InterceptedOutbound>());
+            var captured = new InterceptedOutbound(currentRegistry, clusters, intercept, tcpProxy, handover, metrics, loggers.CreateLogger<InterceptedOutbound>());
             var plaintext = new PlaintextInbound(policies, authorizer, inbound, handover, metrics, loggers.CreateLogger<PlaintextInbound>());
             var traffic = new PodTraffic(captured.HandleAsync, plaintext.HandleAsync, (socket, pod, token) => inboundListener.HandleAsync(socket, pod.Pod, pod.Backend, token));
             pods = new PodManager(intercept, options.TrustDomain, localWorkloads, identityManager, pool, traffic, identities.ToHashSet(), loggers.CreateLogger<PodManager>());
             await pods.StartAsync().ConfigureAwait(false);
             admin.Pods = pods;
         }
-        admin.Clusters = clusters.Values.ToList();
+        admin.Clusters = clusters;
         LogStarted(logger, options.Node, inboundSocket.LocalEndPoint.ToString(), identities.Count, routes.Count);
         return new AgentHost(app, identityManager, policies, decisionLog, pool, inbound, admin, inboundSocket, tcpListeners, adminListen, outboundEndpoints, metrics)
         {
@@ -274,7 +275,7 @@ public sealed partial class AgentHost : IAsyncDisposable
             _stopNode = stopNode,
             _workloadApi = workloadApi,
             Pods = pods,
-            _clusters = clusters.Values.ToList(),
+            _clusters = clusters,
             _catalog = catalog,
             _registry = options.Registry,
         };
@@ -346,9 +347,9 @@ public sealed partial class AgentHost : IAsyncDisposable
         {
             await _catalog.DisposeAsync().ConfigureAwait(false);
         }
-        foreach (var cluster in _clusters)
+        if (_clusters is not null)
         {
-            await cluster.DisposeAsync().ConfigureAwait(false);
+            await _clusters.DisposeAsync().ConfigureAwait(false);
         }
         await _identities.DisposeAsync().ConfigureAwait(false);
         await _stopNode.CancelAsync().ConfigureAwait(false);

@@ -35,7 +35,7 @@ internal sealed class AdminEndpoints(
     public Intercept.PodManager? Pods { get; set; }
 
     /// <summary>The services outbound listeners reach: balancing, health and breaker state per service.</summary>
-    public IReadOnlyList<Outbound.ServiceCluster> Clusters { get; set; } = [];
+    public Outbound.ServiceClusters? Clusters { get; set; }
 
     public IReadOnlyList<SpiffeId> MissingIdentities() => identities.Where(id => !credentials.HasValid(id)).ToList();
 
@@ -87,7 +87,7 @@ internal sealed class AdminEndpoints(
         };
         stats["outbound_retries"] = metrics.Retries;
         stats["outbound_circuit_breaker_refusals"] = metrics.CircuitBreakerRefusals;
-        foreach (var cluster in Clusters)
+        foreach (var cluster in Clusters?.All ?? [])
         {
             var prefix = $"service.{cluster.Name}.";
             stats[prefix + "endpoints"] = cluster.Upstreams.Count;
@@ -139,20 +139,20 @@ internal sealed class AdminEndpoints(
         sb.Append("mesh_intercept_plaintext_inbound_total{result=\"refused_strict\"} ").Append(metrics.PlaintextRefused).Append('\n');
         Counter("mesh_outbound_retries_total", "Tries made again after a failure (connect failure, reset, retriable status).", metrics.Retries);
         Counter("mesh_outbound_circuit_breaker_refusals_total", "Requests and connections refused by a circuit-breaker threshold.", metrics.CircuitBreakerRefusals);
-        if (Clusters.Count > 0)
+        if (Clusters?.All is { Count: > 0 } all)
         {
             sb.Append("# HELP mesh_service_panic 1 while no endpoint of the service is available and traffic goes to all of them (panic mode).\n# TYPE mesh_service_panic gauge\n");
-            foreach (var cluster in Clusters)
+            foreach (var cluster in all)
             {
                 sb.Append("mesh_service_panic{service=\"").Append(cluster.Name).Append("\"} ").Append(cluster.InPanic ? 1 : 0).Append('\n');
             }
             sb.Append("# HELP mesh_service_endpoints_ejected Endpoints outlier detection keeps out now.\n# TYPE mesh_service_endpoints_ejected gauge\n");
-            foreach (var cluster in Clusters)
+            foreach (var cluster in all)
             {
                 sb.Append("mesh_service_endpoints_ejected{service=\"").Append(cluster.Name).Append("\"} ").Append(cluster.Health?.Ejected ?? 0).Append('\n');
             }
             sb.Append("# HELP mesh_service_endpoints_unhealthy Endpoints the active health check marks unhealthy now.\n# TYPE mesh_service_endpoints_unhealthy gauge\n");
-            foreach (var cluster in Clusters)
+            foreach (var cluster in all)
             {
                 sb.Append("mesh_service_endpoints_unhealthy{service=\"").Append(cluster.Name).Append("\"} ").Append(cluster.Health?.Unhealthy ?? 0).Append('\n');
             }

@@ -20,6 +20,7 @@ internal sealed class RegistryFile
         public IReadOnlyList<AgentConfigFile.PortSection> Ports { get; private init; } = [];
         public IReadOnlyList<EndpointSection> Endpoints { get; private init; } = [];
         public DnsSection? Dns { get; private init; }
+        public IReadOnlyList<string> Addresses { get; private init; } = [];
         public RegistryPolicySection Policy { get; private init; } = RegistryPolicySection.None;
 
         public static ServiceSection Read(YamlMap map)
@@ -30,6 +31,7 @@ internal sealed class RegistryFile
                 Ports = map.List("ports").Select(AgentConfigFile.PortSection.Read).ToList(),
                 Endpoints = map.List("endpoints").Select(EndpointSection.Read).ToList(),
                 Dns = map.Map("dns") is { } dns ? DnsSection.Read(dns) : null,
+                Addresses = map.StringList("addresses"),
                 Policy = RegistryPolicySection.Read(map),
             };
             map.EnsureAllRead();

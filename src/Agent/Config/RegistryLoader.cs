@@ -27,6 +27,18 @@ public static class RegistryLoader
             var ports = ReadPorts(s.Ports, at, errors);
             var policy = ServicePolicyReader.Read(s.Policy, at, errors);
             var endpoints = ReadEndpoints(s.Endpoints, at, errors);
+            var addresses = new List<IPAddress>();
+            for (var j = 0; j < s.Addresses.Count; j++)
+            {
+                if (IPAddress.TryParse(s.Addresses[j], out var vip))
+                {
+                    addresses.Add(vip);
+                }
+                else
+                {
+                    errors.Add($"{at}.addresses[{j}]: '{s.Addresses[j]}' is not an IP address (a virtual address such as a ClusterIP)");
+                }
+            }
             DnsServiceDefinition? dns = null;
             if (s.Dns is { } dnsSection)
             {
@@ -37,7 +49,7 @@ public static class RegistryLoader
             {
                 continue;
             }
-            var service = new RegisteredService(s.Name!, ports, endpoints) { Policy = policy };
+            var service = new RegisteredService(s.Name!, ports, endpoints) { Policy = policy, Addresses = addresses };
             if (dns is not null)
             {
                 dnsServices.Add(dns with { Service = service });

@@ -9,6 +9,7 @@ public sealed class ServiceRegistry
     private readonly Dictionary<string, RegisteredService> _byName;
 
     private readonly Dictionary<IPAddress, (RegisteredService Service, ServiceEndpoint Endpoint)> _byAddress = [];
+    private readonly Dictionary<IPAddress, RegisteredService> _byVirtualAddress = [];
 
     public ServiceRegistry(IEnumerable<RegisteredService> services)
     {
@@ -20,8 +21,16 @@ public sealed class ServiceRegistry
                 // The first service naming an address wins; the tunnel and identity are the endpoint's either way.
                 _byAddress.TryAdd(endpoint.Address, (service, endpoint));
             }
+            foreach (var address in service.Addresses)
+            {
+                _byVirtualAddress.TryAdd(address, service);
+            }
         }
     }
+
+    /// <summary>The service whose virtual address (ClusterIP) is <paramref name="address"/>, if any.</summary>
+    public RegisteredService? FindByVirtualAddress(IPAddress address) =>
+        _byVirtualAddress.GetValueOrDefault(address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address);
 
     /// <summary>The workload at <paramref name="address"/> (a captured connection's original destination), if it is in the mesh.</summary>
     public (RegisteredService Service, ServiceEndpoint Endpoint)? FindEndpoint(IPAddress address) =>
@@ -38,6 +47,12 @@ public sealed record RegisteredService(string Name, IReadOnlyList<ServicePort> P
 {
     /// <summary>Load balancing, health checks, timeouts, retries and circuit breaking for this service.</summary>
     public ServicePolicy Policy { get; init; } = ServicePolicy.Default;
+
+    /// <summary>
+    /// Virtual addresses the service is reached at (a Kubernetes ClusterIP): a captured connection to one goes to this
+    /// service's balancer, which picks an endpoint per connection or request.
+    /// </summary>
+    public IReadOnlyList<IPAddress> Addresses { get; init; } = [];
 
     public ServicePort? FindPort(int port) => Ports.FirstOrDefault(p => p.Port == port);
 }

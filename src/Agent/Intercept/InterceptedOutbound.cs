@@ -19,6 +19,7 @@ namespace Mesh.Agent.Intercept;
 /// </summary>
 internal sealed partial class InterceptedOutbound(
     Func<ServiceRegistry> registry,
+    ServiceClusters clusters,
     InterceptOptions options,
     OutboundTcpProxy tcp,
     HttpHandover http,
@@ -45,16 +46,26 @@ internal sealed partial class InterceptedOutbound(
         {
             original = new IPEndPoint(original.Address.MapToIPv4(), original.Port);
         }
-        if (registry().FindEndpoint(original.Address) is not { } found)
+        var current = registry();
+        if (current.FindByVirtualAddress(original.Address) is { } service)
+        {
+            // A service address (ClusterIP): its balancer picks the endpoint, per connection or per request.
+            metrics.Captured(toMesh: true, passthrough: false);
+            var servicePort = service.FindPort(original.Port) ?? new ServicePort(original.Port, original.Port, PortProtocol.Tcp);
+            var balanced = OutboundRoute.ForPod(clusters.GetOrAdd(service, source.Pod.Identity), servicePort, source.Pod.Identity, source.Sockets);
+            await ForwardAsync(app, balanced, ct).ConfigureAwait(false);
+            return;
+        }
+        if (current.FindEndpoint(original.Address) is not { } found)
         {
             await OutsideMeshAsync(app, source, original, ct).ConfigureAwait(false);
             return;
         }
         metrics.Captured(toMesh: true, passthrough: false);
-        var (service, endpoint) = found;
+        var (owner, endpoint) = found;
         // The port as the app dialled it is the workload's port (targetPort). A port the registry does not declare is
         // sniffed: HTTP/1.x or h2c goes the HTTP way (each request authorized), anything else is TCP.
-        var port = service.Ports.FirstOrDefault(p => p.TargetPort == original.Port);
+        var port = owner.Ports.FirstOrDefault(p => p.TargetPort == original.Port);
         if (port is null)
         {
             var detected = await Net.HttpSniffer.DetectAsync(app, SniffWindow, ct).ConfigureAwait(false);
@@ -66,14 +77,14 @@ internal sealed partial class InterceptedOutbound(
             port = new ServicePort(original.Port, original.Port, detected == PortProtocol.Tcp ? PortProtocol.Tcp : PortProtocol.Http);
         }
         var key = new PeerKey(source.Pod.Identity, endpoint.Identity, endpoint.Agent) { Via = source.Sockets };
-        var route = OutboundRoute.Pinned(service.Name, port, key, original);
-        if (port.Protocol != PortProtocol.Tcp)
-        {
-            await http.HandOverAsync(app, items => ListenerRole.Attach(items, new ListenerRole.OutboundHttp(route)), ct).ConfigureAwait(false);
-            return;
-        }
-        await tcp.HandleAsync(app, route, ct).ConfigureAwait(false);
+        await ForwardAsync(app, OutboundRoute.Pinned(owner.Name, port, key, original), ct).ConfigureAwait(false);
     }
+
+    /// <summary>HTTP ports go to the HTTP path (each request a stream); other ports are one TCP stream.</summary>
+    private Task ForwardAsync(Socket app, OutboundRoute route, CancellationToken ct) =>
+        route.Port.Protocol != PortProtocol.Tcp
+            ? http.HandOverAsync(app, items => ListenerRole.Attach(items, new ListenerRole.OutboundHttp(route)), ct)
+            : tcp.HandleAsync(app, route, ct);
 
     private async Task OutsideMeshAsync(Socket app, PodServer source, IPEndPoint original, CancellationToken ct)
     {

@@ -1,6 +1,8 @@
 using System.Net;
 using Mesh.Agent.Balancing;
 using Mesh.Agent.Config;
+using Mesh.Agent.Net;
+using Mesh.Identity;
 using Mesh.Agent.Tunnel;
 
 namespace Mesh.Agent.Outbound;
@@ -12,6 +14,8 @@ namespace Mesh.Agent.Outbound;
 internal sealed class OutboundRoute
 {
     private readonly (PeerKey Key, IPEndPoint Target)? _pinned;
+    private readonly SpiffeId? _source;
+    private readonly SocketFactory? _via;
 
     public OutboundRoute(OutboundListener listener, ServiceCluster cluster, ServicePort port)
     {
@@ -19,7 +23,20 @@ internal sealed class OutboundRoute
         Cluster = cluster;
         Port = port;
         ServiceName = cluster.Name;
+        _source = listener.Source.Identity;
     }
+
+    private OutboundRoute(ServiceCluster cluster, ServicePort port, SpiffeId source, SocketFactory via)
+    {
+        Cluster = cluster;
+        Port = port;
+        ServiceName = cluster.Name;
+        _source = source;
+        _via = via;
+    }
+
+    /// <summary>A captured connection to a service's virtual address: balanced by its cluster, tunnelled as the pod from inside it.</summary>
+    public static OutboundRoute ForPod(ServiceCluster cluster, ServicePort port, SpiffeId source, SocketFactory via) => new(cluster, port, source, via);
 
     private OutboundRoute(string serviceName, ServicePort port, PeerKey key, IPEndPoint target)
     {
@@ -55,6 +72,6 @@ internal sealed class OutboundRoute
             return null;
         }
         var endpoint = upstream.Endpoint;
-        return (new PeerKey(Listener!.Source.Identity, endpoint.Identity, endpoint.Agent), new IPEndPoint(endpoint.Address, endpoint.Port ?? Port.TargetPort), upstream);
+        return (new PeerKey(_source!, endpoint.Identity, endpoint.Agent) { Via = _via }, new IPEndPoint(endpoint.Address, endpoint.Port ?? Port.TargetPort), upstream);
     }
 }

@@ -22,6 +22,9 @@ internal sealed class InterceptMesh : IAsyncDisposable
     public const int TcpPort = 9000;
     public const string Body = "hello from pod-c\n";
 
+    /// <summary>web.demo's virtual address: in 198.18.0.0/15, assigned to no interface.</summary>
+    public static readonly IPAddress ServiceVip = IPAddress.Parse("198.18.100.10");
+
     public static readonly SpiffeId IdA = TestCa.Id("demo", "a");
     public static readonly SpiffeId IdB = TestCa.Id("demo", "b");
     public static readonly SpiffeId IdC = TestCa.Id("demo", "c");
@@ -102,6 +105,12 @@ internal sealed class InterceptMesh : IAsyncDisposable
                 Service("c.demo", topology.PodC, IdC),
                 Service("b.demo", topology.PodB, IdB),
                 Service("a.demo", topology.PodA, IdA),
+                // Reached at a virtual address nobody owns (a ClusterIP): its balancer spreads over C and B.
+                new RegisteredService("web.demo", [new ServicePort(HttpPort, HttpPort, PortProtocol.Http)],
+                    [
+                        new ServiceEndpoint(topology.PodC.Address!, new IPEndPoint(topology.PodC.Address!, InterceptOptions.DefaultTunnelPort), IdC),
+                        new ServiceEndpoint(topology.PodB.Address!, new IPEndPoint(topology.PodB.Address!, InterceptOptions.DefaultTunnelPort), IdB),
+                    ]) { Addresses = [ServiceVip] },
             ]);
             mesh.WritePods("node-1", withPodB ? [("a", topology.PodA), ("b", topology.PodB)] : [("a", topology.PodA)]);
             mesh.WritePods("node-2", [("c", topology.PodC)]);

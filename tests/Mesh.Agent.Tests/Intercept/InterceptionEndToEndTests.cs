@@ -306,6 +306,28 @@ public sealed class InterceptionEndToEndTests
     }
 
     [SkippableFact]
+    public async Task A_connection_to_a_service_address_is_balanced_over_its_endpoints_per_request()
+    {
+        await using var topology = await TopologyAsync();
+        await using var mesh = await InterceptMesh.StartAsync(topology, withPodB: true);
+        await using var serverB = NetnsHttpServer.Start(topology.PodB, InterceptMesh.HttpPort, "hello from pod-b\n");
+
+        var bodies = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            var curl = await topology.CurlAsync(topology.PodA, $"http://{InterceptMesh.ServiceVip}:{InterceptMesh.HttpPort}/via-vip");
+            Assert.True(curl.ExitCode == 0, curl.ToString());
+            bodies.Add(curl.StdOut);
+        }
+
+        // Round robin over C and B: each answers half, and both saw A's identity through their own agents.
+        Assert.Equal(5, bodies.Count(b => b == InterceptMesh.Body));
+        Assert.Equal(5, bodies.Count(b => b == "hello from pod-b\n"));
+        Assert.Equal(5, (await mesh.DecisionsAsync("node-2")).Count(r => r.Str("request.path") == "/via-vip" && r.Str("source.principal") == InterceptMesh.IdA.ToString()));
+        Assert.Equal(5, (await mesh.DecisionsAsync("node-1")).Count(r => r.Str("request.path") == "/via-vip" && r.Str("destination.workload") == "demo/b"));
+    }
+
+    [SkippableFact]
     public async Task Uninstall_after_intercepted_traffic_leaves_iptables_save_as_it_was_before_install()
     {
         await using var topology = await TopologyAsync();

@@ -40,7 +40,10 @@ internal static class KubeMapping
                     }
                 }
             }
-            result.Add(new RegisteredService($"{svc.Name}.{svc.Namespace}", ports, endpoints));
+            result.Add(new RegisteredService($"{svc.Name}.{svc.Namespace}", ports, endpoints)
+            {
+                Addresses = [.. svc.ClusterIps.Select(ip => IPAddress.TryParse(ip, out var vip) ? vip : null).OfType<IPAddress>()],
+            });
         }
         return result;
     }

@@ -5,6 +5,9 @@ namespace Mesh.Agent.Discovery.Kubernetes;
 /// <summary>The fields of a core/v1 Service the mesh uses.</summary>
 internal sealed record KubeService(string Namespace, string Name, IReadOnlyList<KubeServicePort> Ports)
 {
+    /// <summary>spec.clusterIPs (or clusterIP); "None" (headless) is left out.</summary>
+    public IReadOnlyList<string> ClusterIps { get; init; } = [];
+
     public static KubeService Parse(JsonElement o) => new(
         o.Str("metadata", "namespace") ?? "",
         o.Str("metadata", "name") ?? "",
@@ -14,7 +17,12 @@ internal sealed record KubeService(string Namespace, string Name, IReadOnlyList<
             p.TryGetProperty("targetPort", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt32() : null,
             p.TryGetProperty("targetPort", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null,
             p.Str("protocol") ?? "TCP",
-            p.Str("appProtocol"))).ToList());
+            p.Str("appProtocol"))).ToList())
+    {
+        ClusterIps = [.. o.Array("spec", "clusterIPs").Select(ip => ip.GetString() ?? "")
+            .DefaultIfEmpty(o.TryGetProperty("spec", out var spec) && spec.TryGetProperty("clusterIP", out var one) ? one.GetString() ?? "" : "")
+            .Where(ip => ip.Length > 0 && ip != "None")],
+    };
 }
 
 internal sealed record KubeServicePort(string Name, int Port, int? TargetPort, string? TargetPortName, string Protocol, string? AppProtocol);
