@@ -83,7 +83,9 @@ public sealed class HotReloadTests : IAsyncLifetime
 
         var (ok, failed, first) = await traffic.StopAsync();
         Assert.True(failed == 0, $"{failed} of {ok + failed} allowed requests failed across the reloads; first: {first}");
-        Assert.True(ok > 20, $"only {ok} requests went through");
+        // At most one request per 50 ms plus its own connection: on a loaded 2-core runner ~13/s. The point is that
+        // traffic kept flowing through every reload (and none failed, above), not a rate.
+        Assert.True(ok >= 10, $"only {ok} requests went through");
     }
 
     [Fact]
