@@ -11,17 +11,24 @@ public sealed class ResilienceTests(ResilienceMesh mesh) : IClassFixture<Resilie
 {
     private static readonly HttpClient Client = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) }) { Timeout = TimeSpan.FromSeconds(20) };
 
+    /// <remarks>
+    /// Random and least request (whose two-choice ties are broken at random) get 3,000 requests: over 1,000, a fair
+    /// die with three faces leaves the 10% band (±33 of 333, 2.3 standard deviations) in about one run in twenty,
+    /// which would make the test flaky, not the balancer wrong. At 3,000 the same band is 3.9 deviations wide. Round
+    /// robin is exact, so 1,000 show it.
+    /// </remarks>
     [Theory]
-    [InlineData("rr.demo")]
-    [InlineData("random.demo")]
-    [InlineData("least.demo")]
-    public async Task Each_policy_spreads_1000_requests_within_10_percent_of_even(string service)
+    [InlineData("rr.demo", 1000)]
+    [InlineData("random.demo", 3000)]
+    [InlineData("least.demo", 3000)]
+    public async Task Each_policy_spreads_its_requests_within_10_percent_of_even(string service, int requests)
     {
-        var counts = await CountAsync(service, 1000, concurrency: 4);
+        var counts = await CountAsync(service, requests, concurrency: 4);
 
-        Assert.Equal(1000, counts.Values.Sum());
+        Assert.Equal(requests, counts.Values.Sum());
         Assert.Equal(3, counts.Count);
-        Assert.All(counts.Values, n => Assert.InRange(n, 333 - 34, 333 + 34));
+        var even = requests / 3.0;
+        Assert.All(counts.Values, n => Assert.InRange(n, even * 0.9, even * 1.1));
     }
 
     [Fact]
