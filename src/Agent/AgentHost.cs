@@ -359,7 +359,6 @@ public sealed partial class AgentHost : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
         await _pool.DisposeAsync().ConfigureAwait(false);
         await _decisionLog.DisposeAsync().ConfigureAwait(false);
-        _inbound.Dispose();
         _policies.Dispose();
         Metrics.Dispose();
     }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Mesh.Agent.Config;
 using Microsoft.AspNetCore.Http;
+using Mesh.Agent.Net;
 
 namespace Mesh.Agent.Balancing;
 
@@ -68,10 +69,7 @@ internal static class RequestHash
         {
             return null;
         }
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
+        address = address.Unmapped();
         Span<byte> bytes = stackalloc byte[16];
         return address.TryWriteBytes(bytes, out var written) ? XxHash64.HashToUInt64(bytes[..written]) : null;
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using Mesh.Identity;
+using Mesh.Agent.Net;
 
 namespace Mesh.Agent.Config;
 
@@ -30,11 +31,11 @@ public sealed class ServiceRegistry
 
     /// <summary>The service whose virtual address (ClusterIP) is <paramref name="address"/>, if any.</summary>
     public RegisteredService? FindByVirtualAddress(IPAddress address) =>
-        _byVirtualAddress.GetValueOrDefault(address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address);
+        _byVirtualAddress.GetValueOrDefault(address.Unmapped());
 
     /// <summary>The workload at <paramref name="address"/> (a captured connection's original destination), if it is in the mesh.</summary>
     public (RegisteredService Service, ServiceEndpoint Endpoint)? FindEndpoint(IPAddress address) =>
-        _byAddress.TryGetValue(address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address, out var found) ? found : null;
+        _byAddress.TryGetValue(address.Unmapped(), out var found) ? found : null;
 
     public static ServiceRegistry Empty { get; } = new([]);
 

@@ -27,7 +27,7 @@ internal sealed partial class InboundHandler(
     IHttpForwarder forwarder,
     MuxTransport httpStreams,
     AgentMetrics metrics,
-    ILogger<InboundHandler> logger) : IDisposable
+    ILogger<InboundHandler> logger)
 {
     private readonly OpenTcpConnections _openTcp = new();
 
@@ -144,7 +144,7 @@ internal sealed partial class InboundHandler(
     public async Task RelayPlaintextAsync(Socket client, LocalWorkload workload, IPEndPoint destination, WorkloadBackend backend, CancellationToken ct)
     {
         metrics.InboundStream();
-        var peerAddress = Unmapped((client.RemoteEndPoint as IPEndPoint)?.Address);
+        var peerAddress = client.RemoteAddress();
         // Plaintext: the socket's peer is the source itself.
         var (decision, id) = authorizer.Authorize(null, peerAddress, workload, destination, AuthzProtocol.Tcp, null, null, InboundAuthorizer.Plaintext, sourceIp: peerAddress);
         if (!decision.Allowed)
@@ -182,7 +182,7 @@ internal sealed partial class InboundHandler(
     public Task AcceptPlaintextHttpAsync(Socket client, LocalWorkload workload, WorkloadPort port, IPEndPoint destination, WorkloadBackend backend, HttpHandover handover, CancellationToken ct)
     {
         metrics.InboundStream();
-        var address = Unmapped((client.RemoteEndPoint as IPEndPoint)?.Address);
+        var address = client.RemoteAddress();
         var info = new InboundStream(null, workload, destination)
         {
             PeerAddress = address,
@@ -193,8 +193,6 @@ internal sealed partial class InboundHandler(
         };
         return handover.HandOverAsync(client, items => InboundStream.Attach(items, info), ct);
     }
-
-    private static IPAddress? Unmapped(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
 
     /// <summary>
     /// After a policy reload: re-decides every open TCP connection under the new set and closes those it denies (the
@@ -281,11 +279,6 @@ internal sealed partial class InboundHandler(
     /// <summary>The path as sent, query included: the evaluator normalizes it and strips the query itself.</summary>
     private static string? PathAndQuery(HttpRequest request) =>
         request.QueryString.HasValue ? request.Path.Value + request.QueryString.Value : request.Path.Value;
-
-    public void Dispose()
-    {
-        // The host backend is shared and static; pods' backends are disposed with their pods.
-    }
 
     [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "DENY {Peer} -> {Workload}:{Port}: {Reason} (decision {DecisionId})")]
     private static partial void LogDenied(ILogger logger, string peer, string workload, int port, string reason, string decisionId);

@@ -5,6 +5,7 @@ using Mesh.Agent.Config;
 using Mesh.Agent.Tunnel;
 using Mesh.Agent.Tunnel.Mux;
 using Microsoft.Extensions.Logging;
+using Mesh.Agent.Net;
 
 namespace Mesh.Agent.Inbound;
 
@@ -23,10 +24,9 @@ internal sealed partial class InboundListener(InboundTls tls, InboundHandler han
     public async Task HandleAsync(Socket socket, LocalWorkload? pod, WorkloadBackend backend, CancellationToken ct)
     {
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        var peerAddress = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address;
         var connection = new InboundConnection
         {
-            PeerAddress = peerAddress is { IsIPv4MappedToIPv6: true } ? peerAddress.MapToIPv4() : peerAddress,
+            PeerAddress = socket.RemoteAddress(),
             Pod = pod,
             Backend = backend,
         };

@@ -42,10 +42,6 @@ internal sealed partial class InterceptedOutbound(
             app.Dispose();
             return;
         }
-        if (original.Address.IsIPv4MappedToIPv6)
-        {
-            original = new IPEndPoint(original.Address.MapToIPv4(), original.Port);
-        }
         var current = registry();
         if (current.FindByVirtualAddress(original.Address) is { } service)
         {

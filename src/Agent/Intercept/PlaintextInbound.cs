@@ -7,6 +7,7 @@ using Mesh.Agent.Redirect;
 using Mesh.Agent.Telemetry;
 using Mesh.Policy;
 using Microsoft.Extensions.Logging;
+using Mesh.Agent.Net;
 
 namespace Mesh.Agent.Intercept;
 
@@ -31,18 +32,13 @@ internal sealed partial class PlaintextInbound(PolicyStore policies, InboundAuth
             client.Dispose();
             return;
         }
-        if (original.Address.IsIPv4MappedToIPv6)
-        {
-            original = new IPEndPoint(original.Address.MapToIPv4(), original.Port);
-        }
         var workload = pod.Pod;
         // A port the pod does not declare is plain TCP to policy (Istio's inbound passthrough).
         var port = workload.FindPort(original.Port) ?? new WorkloadPort(original.Port, PortProtocol.Tcp);
         var mode = policies.PeerAuthentications.ModeFor(workload.Namespace, workload.Labels, original.Port);
         if (mode.Mode == MtlsMode.Strict)
         {
-            var peer = client.RemoteEndPoint as IPEndPoint;
-            var address = peer?.Address is { IsIPv4MappedToIPv6: true } a ? a.MapToIPv4() : peer?.Address;
+            var address = client.RemoteAddress();
             metrics.PlaintextInbound(served: false);
             var id = authorizer.RefusePlaintext(address, workload, original, mode);
             LogStrictRefused(logger, address?.ToString() ?? "?", workload.Key, original.Port, mode.Policy ?? "defaultMtlsMode", id);

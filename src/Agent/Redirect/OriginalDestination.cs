@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Mesh.Agent.Net;
 
 namespace Mesh.Agent.Redirect;
 
@@ -34,7 +35,7 @@ public static class OriginalDestination
             throw new RedirectException($"cannot read the original destination of the connection to {local}: {e.Message} (was it redirected by 'mesh redirect install'?)", e);
         }
         var original = v4 ? ParseV4(buffer[..length]) : ParseV6(buffer[..length]);
-        if (original.Port == local.Port && (original.Address.Equals(local.Address) || original.Address.Equals(Unmapped(local.Address))))
+        if (original.Port == local.Port && (original.Address.Equals(local.Address) || original.Address.Equals(local.Address.Unmapped())))
         {
             throw new RedirectException($"the connection to {local} was not redirected: it was made to the listener itself");
         }
@@ -63,6 +64,4 @@ public static class OriginalDestination
             throw new RedirectException($"SO_ORIGINAL_DST returned {length} bytes, too short for a socket address");
         }
     }
-
-    private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 }
