@@ -69,14 +69,14 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
         var canRetry = retry is not null && IsReplayable(context.Request);
         var tries = 1 + (canRetry ? retry!.Attempts : 0);
         var pick = new PickContext(cluster?.Policy.LoadBalancer.Hash is { } hash ? RequestHash.Compute(hash, context.Request, SourceAddress(context)) : null);
-        using var overall = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // Per request only what the service's policy needs: a deadline timer with a timeout, a list of tried endpoints
+        // and a watching transformer with retries.
+        using var overall = policy?.Timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        overall?.CancelAfter(policy!.Timeout!.Value);
+        var token = overall?.Token ?? context.RequestAborted;
         var started = time.GetTimestamp();
         var deadline = policy?.Timeout ?? TimeSpan.MaxValue;
-        if (policy?.Timeout is { } timeout)
-        {
-            overall.CancelAfter(timeout);
-        }
-        var tried = new List<Upstream>(1);
+        List<Upstream>? tried = null;
         for (var attempt = 1; ; attempt++)
         {
             var next = route.Next(pick, tried);
@@ -94,7 +94,7 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
             }
             var isRetry = attempt > 1;
             var last = attempt >= tries;
-            var transformer = new AttemptTransformer(retry?.OnStatuses ?? [], mayRetry: !last);
+            var watcher = !last && retry!.OnStatuses.Count > 0 ? new AttemptTransformer(retry.OnStatuses) : null;
             // YARP bounds a try by its activity timeout (no response headers, or no body progress, for that long): the
             // per-try timeout, and never past the service's deadline.
             var limit = Limit(retry?.PerTryTimeout is { } perTryTimeout && !last ? perTryTimeout : null, deadline - time.GetElapsedTime(started, time.GetTimestamp()));
@@ -104,7 +104,7 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
             try
             {
                 // The URI names the workload: HttpClient keeps one pool of streams per workload, each opened to it.
-                error = await forwarder.SendAsync(context, $"http://{target}", pool.HttpInvoker(key), config, transformer, overall.Token).ConfigureAwait(false);
+                error = await forwarder.SendAsync(context, $"http://{target}", pool.HttpInvoker(key), config, watcher ?? OutboundRequestTransformer.Instance, token).ConfigureAwait(false);
             }
             finally
             {
@@ -116,12 +116,15 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
             }
             // The deadline timer may fire a hair before the clock says the time is up: either one means it passed.
             var pastDeadline = time.GetElapsedTime(started, time.GetTimestamp()) >= deadline
-                || (overall.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested);
-            var outcome = Classify(context, error, transformer, pastDeadline);
+                || (overall is { IsCancellationRequested: true } && !context.RequestAborted.IsCancellationRequested);
+            var outcome = Classify(context, error, watcher?.HeldForRetry == true, pastDeadline);
             if (upstream is not null)
             {
                 cluster!.Report(upstream, outcome.Health);
-                tried.Add(upstream);
+                if (!last)
+                {
+                    (tried ??= []).Add(upstream);
+                }
             }
             if (outcome.Kind == TryKind.Done)
             {
@@ -157,7 +160,7 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
             metrics.Retry();
             LogRetrying(logger, route.ServiceName, target.ToString(), outcome.Kind.ToString(), attempt);
             context.Response.Clear();
-            await Task.Delay(cluster.Retries.Backoff(attempt, pick.Rng), time, overall.Token).ConfigureAwait(false);
+            await Task.Delay(cluster.Retries.Backoff(attempt, pick.Rng), time, token).ConfigureAwait(false);
         }
     }
 
@@ -165,13 +168,15 @@ internal sealed partial class OutboundHttpProxy(IHttpForwarder forwarder, PeerCo
 
     private readonly record struct TryOutcome(TryKind Kind, Outcome Health, string Detail);
 
-    private static TryOutcome Classify(HttpContext context, ForwarderError error, AttemptTransformer transformer, bool pastDeadline)
+    private static TryOutcome Classify(HttpContext context, ForwarderError error, bool heldForRetry, bool pastDeadline)
     {
         if (error == ForwarderError.None)
         {
-            return transformer.HeldForRetry
-                ? new TryOutcome(TryKind.RetriableStatus, Outcome.FromStatus(transformer.Status), $"status {transformer.Status}")
-                : new TryOutcome(TryKind.Done, Outcome.FromStatus(transformer.Status), "");
+            // YARP has copied the workload's status to the response, held back or not.
+            var status = context.Response.StatusCode;
+            return heldForRetry
+                ? new TryOutcome(TryKind.RetriableStatus, Outcome.FromStatus(status), $"status {status}")
+                : new TryOutcome(TryKind.Done, Outcome.FromStatus(status), "");
         }
         var exception = context.GetForwarderErrorFeature()?.Exception;
         var detail = exception is null ? error.ToString() : $"{error}: {exception.InnerException?.Message ?? exception.Message}";
