@@ -1,42 +1,24 @@
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
+using Mesh.Agent.Net;
 
 namespace Mesh.Agent.Tests.Redirect;
 
 /// <summary>
-/// Creates sockets inside another network namespace: a dedicated thread enters it with setns(2) and makes the sockets
-/// there. A socket stays in the namespace it was made in, so the caller may use it from any thread afterwards; the
-/// thread then ends, so no pool thread ever changes namespace.
+/// Makes sockets inside another network namespace for a test, with the agent's own <see cref="NetnsWorker"/> (a
+/// dedicated thread that entered it with setns(2)). A socket stays in the namespace it was made in, so the caller may
+/// use it from any thread afterwards; the worker's thread then ends, so no pool thread ever changes namespace.
 /// </summary>
-internal static partial class NetnsThread
+internal static class NetnsThread
 {
-    private const int CloneNewNet = 0x40000000;
-
     public static T Run<T>(string netnsPath, Func<T> make)
     {
-        T? made = default;
-        Exception? failure = null;
-        var thread = new Thread(() =>
+        using var worker = NetnsWorker.Start(netnsPath);
+        try
         {
-            try
-            {
-                using var ns = File.OpenHandle(netnsPath);
-                if (SetNs(ns.DangerousGetHandle().ToInt32(), CloneNewNet) != 0)
-                {
-                    throw new SocketException(Marshal.GetLastPInvokeError());
-                }
-                made = make();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        return failure is null ? made! : throw new InvalidOperationException($"in {netnsPath}: {failure.Message}", failure);
+            return worker.RunAsync(make).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not InvalidOperationException)
+        {
+            throw new InvalidOperationException($"in {netnsPath}: {e.Message}", e);
+        }
     }
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNs(int fd, int nstype);
 }
