@@ -37,7 +37,7 @@ public sealed class HttpMesh : IAsyncLifetime
         Directory.CreateDirectory(policies);
         var backend = MeshFixture.Workload("backend", BackendId,
             new WorkloadPort(Backend.HttpPort, PortProtocol.Http), new WorkloadPort(Backend.Http2Port, PortProtocol.Http2), new WorkloadPort(Backend.GrpcPort, PortProtocol.Grpc));
-        BackendAgent = await AgentHost.StartAsync(Options("node-b", policies, [backend], ServiceRegistry.Empty, []), Logs.Configure);
+        BackendAgent = await AgentHost.StartAsync(TestAgentOptions.For(Dir, Ca, "node-b", policies, [backend], ServiceRegistry.Empty, []), Logs.Configure);
         var frontend = MeshFixture.Workload("frontend", FrontendId);
         var registry = new ServiceRegistry(
         [
@@ -46,7 +46,7 @@ public sealed class HttpMesh : IAsyncLifetime
                 [new ServiceEndpoint(IPAddress.Loopback, BackendAgent.InboundEndpoint, BackendId)]),
         ]);
         var any = new IPEndPoint(IPAddress.Loopback, 0);
-        FrontendAgent = await AgentHost.StartAsync(Options("node-a", policies, [frontend], registry,
+        FrontendAgent = await AgentHost.StartAsync(TestAgentOptions.For(Dir, Ca, "node-a", policies, [frontend], registry,
         [
             new OutboundListener(any, frontend, "backend.demo", 80),
             new OutboundListener(any, frontend, "backend.demo", 81),
@@ -56,20 +56,6 @@ public sealed class HttpMesh : IAsyncLifetime
         await BackendAgent.WaitReadyAsync(ready.Token);
         await FrontendAgent.WaitReadyAsync(ready.Token);
     }
-
-    private AgentOptions Options(string node, string policies, IReadOnlyList<LocalWorkload> workloads, ServiceRegistry registry, IReadOnlyList<OutboundListener> outbound) => new()
-    {
-        Node = node,
-        TrustDomain = TestCa.TrustDomain,
-        Ca = new CaEndpointOptions(Ca.Server.Address, Ca.Server.RootCertPath, Ca.JoinToken(node)) { StateDir = Path.Combine(Dir, node + "-state") },
-        PoliciesDir = policies,
-        DecisionLogPath = Path.Combine(Dir, $"decisions-{node}.log"),
-        Registry = registry,
-        InboundListen = new IPEndPoint(IPAddress.Loopback, 0),
-        AdminListen = new IPEndPoint(IPAddress.Loopback, 0),
-        Workloads = workloads,
-        Outbound = outbound,
-    };
 
     public async Task DisposeAsync()
     {

@@ -85,19 +85,8 @@ public sealed class RegistryReloadTests : IAsyncLifetime
         File.Move(_registry + ".tmp", _registry, overwrite: true);
     }
 
-    private AgentOptions Options(string node, IReadOnlyList<LocalWorkload> workloads, ServiceRegistry registry, string? registryPath, IReadOnlyList<OutboundListener> outbound) => new()
-    {
-        Node = node,
-        TrustDomain = TestCa.TrustDomain,
-        Ca = new CaEndpointOptions(_ca.Server.Address, _ca.Server.RootCertPath, _ca.JoinToken(node)) { StateDir = Path.Combine(_dir, node + "-state") },
-        PoliciesDir = Path.Combine(_dir, "policies"),
-        DecisionLogPath = Path.Combine(_dir, $"decisions-{node}.log"),
-        Registry = registry,
-        RegistryPath = registryPath,
-        InboundListen = new IPEndPoint(IPAddress.Loopback, 0),
-        Workloads = workloads,
-        Outbound = outbound,
-    };
+    private AgentOptions Options(string node, IReadOnlyList<LocalWorkload> workloads, ServiceRegistry registry, string? registryPath, IReadOnlyList<OutboundListener> outbound) =>
+        TestAgentOptions.For(_dir, _ca, node, Path.Combine(_dir, "policies"), workloads, registry, outbound) with { RegistryPath = registryPath };
 
     public async Task DisposeAsync()
     {

@@ -56,31 +56,17 @@ public sealed class ResilienceMesh : IAsyncLifetime
             Address = NamedBackends.AddressOf(i),
             Labels = new Dictionary<string, string> { ["app"] = "backend" },
         }).ToList();
-        BackendAgent = await AgentHost.StartAsync(Options("node-b", policies, workloads, ServiceRegistry.Empty, []), Logs.Configure);
+        BackendAgent = await AgentHost.StartAsync(TestAgentOptions.For(Dir, Ca, "node-b", policies, workloads, ServiceRegistry.Empty, []), Logs.Configure);
         var endpoints = Enumerable.Range(0, Backends.Count).Select(i => new ServiceEndpoint(NamedBackends.AddressOf(i), BackendAgent.InboundEndpoint, BackendId)).ToList();
         var registry = new ServiceRegistry(Services.Select(s => new RegisteredService(s.Name, [new ServicePort(80, Backends.Port, PortProtocol.Http)], endpoints) { Policy = s.Policy }));
         var frontend = MeshFixture.Workload("frontend", FrontendId);
         var any = new IPEndPoint(IPAddress.Loopback, 0);
-        FrontendAgent = await AgentHost.StartAsync(Options("node-a", policies, [frontend], registry,
+        FrontendAgent = await AgentHost.StartAsync(TestAgentOptions.For(Dir, Ca, "node-a", policies, [frontend], registry,
             [.. Services.Select(s => new OutboundListener(any, frontend, s.Name, 80))]), Logs.Configure);
         using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await BackendAgent.WaitReadyAsync(ready.Token);
         await FrontendAgent.WaitReadyAsync(ready.Token);
     }
-
-    private AgentOptions Options(string node, string policies, IReadOnlyList<LocalWorkload> workloads, ServiceRegistry registry, IReadOnlyList<OutboundListener> outbound) => new()
-    {
-        Node = node,
-        TrustDomain = TestCa.TrustDomain,
-        Ca = new CaEndpointOptions(Ca.Server.Address, Ca.Server.RootCertPath, Ca.JoinToken(node)) { StateDir = Path.Combine(Dir, node + "-state") },
-        PoliciesDir = policies,
-        DecisionLogPath = Path.Combine(Dir, $"decisions-{node}.log"),
-        Registry = registry,
-        InboundListen = new IPEndPoint(IPAddress.Loopback, 0),
-        AdminListen = new IPEndPoint(IPAddress.Loopback, 0),
-        Workloads = workloads,
-        Outbound = outbound,
-    };
 
     public async Task DisposeAsync()
     {

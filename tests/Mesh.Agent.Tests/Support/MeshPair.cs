@@ -75,20 +75,8 @@ public sealed class MeshPair : IAsyncDisposable
     }
 
     private static AgentOptions Options(string dir, TestCa ca, string node, string policies, IReadOnlyList<LocalWorkload> workloads,
-        ServiceRegistry registry, IReadOnlyList<OutboundListener> outbound, TimeSpan? bundleRefresh) => new()
-    {
-        BundleRefresh = bundleRefresh ?? TimeSpan.FromSeconds(60),
-        Node = node,
-        TrustDomain = TestCa.TrustDomain,
-        Ca = new CaEndpointOptions(ca.Server.Address, ca.Server.RootCertPath, ca.JoinToken(node)) { StateDir = Path.Combine(dir, node + "-state") },
-        PoliciesDir = policies,
-        DecisionLogPath = Path.Combine(dir, $"decisions-{node}.log"),
-        Registry = registry,
-        InboundListen = new IPEndPoint(IPAddress.Loopback, 0),
-        AdminListen = new IPEndPoint(IPAddress.Loopback, 0),
-        Workloads = workloads,
-        Outbound = outbound,
-    };
+        ServiceRegistry registry, IReadOnlyList<OutboundListener> outbound, TimeSpan? bundleRefresh) =>
+        TestAgentOptions.For(dir, ca, node, policies, workloads, registry, outbound) with { BundleRefresh = bundleRefresh ?? TimeSpan.FromSeconds(60) };
 
     public async ValueTask DisposeAsync()
     {
